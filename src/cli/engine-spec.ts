@@ -1,0 +1,86 @@
+/**
+ * `--engine <spec>`: which inference backend runs the verifier.
+ *
+ * - `scripted:<script.json>`: replays scripted chains and decision probabilities (for tests, demos
+ *   and replaying recorded chains). Script: `{ "replies": [chain, …], "probabilities": {" Yes": p,
+ *   " No": q}, "rules": [{ "when": "<prompt substring>", "reply": chain, "probabilities": {…} }] }`.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { z } from "zod";
+import { describeZodError } from "../datasets/jsonl.js";
+import { ScriptedEngine, type ScriptedReply } from "../engines/scripted.js";
+import type { Engine } from "../engines/types.js";
+import { CliError, type CliIo, resolvePath } from "./io.js";
+
+const replySchema = z.union([
+  z.string(),
+  z.object({
+    text: z.string(),
+    finishReason: z.enum(["eos", "length"]).optional(),
+    stepProbabilities: z.array(z.number().min(0).max(1)).optional(),
+  }),
+]);
+const probabilitiesSchema = z.record(z.string(), z.number().min(0).max(1));
+const scriptSchema = z.object({
+  modelId: z.string().optional(),
+  replies: z.array(replySchema).default([]),
+  probabilities: probabilitiesSchema.optional(),
+  rules: z
+    .array(
+      z.object({
+        when: z.string(),
+        reply: replySchema.optional(),
+        probabilities: probabilitiesSchema.optional(),
+      }),
+    )
+    .default([]),
+});
+
+export const ENGINE_HELP = "engine: scripted:<script.json> (replays scripted chains; see README)";
+
+function scriptedEngine(io: CliIo, path: string): Engine {
+  const full = resolvePath(io, path);
+  if (!existsSync(full)) throw new CliError(`--engine scripted: script file not found: ${path}`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(full, "utf8"));
+  } catch (error) {
+    throw new CliError(`--engine scripted: ${path} is not valid JSON (${(error as Error).message})`);
+  }
+  const parsed = scriptSchema.safeParse(raw);
+  if (!parsed.success) throw new CliError(`--engine scripted: ${path}: ${describeZodError(parsed.error)}`);
+  const script = parsed.data;
+  let cursor = 0;
+  return new ScriptedEngine({
+    modelId: script.modelId ?? path,
+    respond: (request): ScriptedReply => {
+      const rule = script.rules.find((r) => r.reply !== undefined && request.prompt.includes(r.when));
+      if (rule?.reply !== undefined) return rule.reply;
+      if (script.replies.length === 0)
+        return new Error(`${path}: no rule matches this prompt and "replies" is empty`);
+      return script.replies[cursor++ % script.replies.length]!;
+    },
+    probabilities: (prompt) =>
+      script.rules.find((r) => r.probabilities && prompt.includes(r.when))?.probabilities ??
+      script.probabilities ??
+      {},
+  });
+}
+
+export function resolveEngine(io: CliIo, spec: string): Engine {
+  const colon = spec.indexOf(":");
+  const kind = colon < 0 ? spec : spec.slice(0, colon);
+  const arg = colon < 0 ? "" : spec.slice(colon + 1);
+  switch (kind) {
+    case "scripted":
+      if (!arg) throw new CliError("--engine scripted needs a script file: --engine scripted:<script.json>");
+      return scriptedEngine(io, arg);
+    case "llama-cpp":
+    case "openai":
+      throw new CliError(
+        `--engine ${kind} is not part of this version yet (it is planned: embedded llama.cpp and OpenAI-compatible servers). Available now: scripted:<script.json>`,
+      );
+    default:
+      throw new CliError(`unknown --engine "${spec}". Available: scripted:<script.json>`);
+  }
+}

@@ -1,0 +1,37 @@
+/** The human view of a verification: one line per step with ✓ / ✗ / ·, the score, the chains. */
+import type { SolutionInput } from "../core/types.js";
+import type { Verification } from "../verifier/types.js";
+
+const MARK = { correct: "✓", incorrect: "✗", unverified: "·" } as const;
+
+function oneLine(text: string, width: number): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length <= width ? flat : `${flat.slice(0, width - 1)}…`;
+}
+
+export function formatVerification(input: SolutionInput, v: Verification, label: string): string {
+  const lines: string[] = [];
+  const score =
+    v.score === null ? "no score (every chain invalid)" : `score ${v.score.toFixed(4)} → ${v.decision}`;
+  const tokens = v.usage.promptTokens + v.usage.reusedPromptTokens + v.usage.generatedTokens;
+  lines.push(
+    `${label}  ${score}  ·  ${v.validChains}/${v.chains.length} chains valid  ·  ${v.usage.generatedTokens} generated / ${tokens} tokens`,
+  );
+  v.stepVerdicts.forEach((verdict, i) => {
+    const p = v.stepScores[i];
+    const prob = p === null || p === undefined ? "" : `  (p=${p.toFixed(2)})`;
+    lines.push(`  ${MARK[verdict]} Step ${i + 1}  ${oneLine(input.steps[i] ?? "", 70)}${prob}`);
+  });
+  if (v.firstIncorrectStep >= 0) lines.push(`  first error: step ${v.firstIncorrectStep + 1}`);
+  for (const c of v.chains) {
+    for (const problem of c.issues)
+      lines.push(`  chain ${c.index + 1} invalid: ${problem.code}: ${problem.message}`);
+    for (const w of c.warnings) lines.push(`  chain ${c.index + 1} warning: ${w.code}: ${w.message}`);
+    if (c.earlyExit) {
+      lines.push(
+        `  chain ${c.index + 1} early exit at step ${c.earlyExit.atStep + 1}: ${c.earlyExit.stepsSkipped} steps skipped, ~${c.earlyExit.estimatedTokensSaved} tokens saved (estimate)`,
+      );
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}

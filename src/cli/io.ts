@@ -1,0 +1,84 @@
+/** What a command may touch: its streams and environment, injectable for in-process tests. */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Readable } from "node:stream";
+import type { StepSplitRule } from "../core/step-split.js";
+import type { SolutionInput } from "../core/types.js";
+import { InputError, openInput, readJsonl } from "../datasets/jsonl.js";
+import { toSolutionInput } from "../datasets/solution-records.js";
+
+export interface CliIo {
+  stdin: Readable;
+  stdout: { write(text: string): unknown; isTTY?: boolean };
+  stderr: { write(text: string): unknown; isTTY?: boolean };
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
+
+/** A user-facing failure: printed as `error: <message>` with exit code 2, no stack trace. */
+export class CliError extends Error {
+  readonly exitCode: number;
+  constructor(message: string, exitCode = 2) {
+    super(message);
+    this.name = "CliError";
+    this.exitCode = exitCode;
+  }
+}
+
+/** Thrown by a command to end with a non-zero exit code after printing its own output. */
+export class CommandExit extends Error {
+  readonly exitCode: number;
+  constructor(exitCode: number) {
+    super(`exit ${exitCode}`);
+    this.exitCode = exitCode;
+  }
+}
+
+export function resolvePath(io: CliIo, path: string): string {
+  return resolve(io.cwd, path);
+}
+
+/** Reads a whole text file (or stdin for `-` / no path). */
+export async function readText(io: CliIo, path: string | undefined, what: string): Promise<string> {
+  if (path === undefined || path === "-") {
+    const chunks: Buffer[] = [];
+    for await (const chunk of io.stdin)
+      chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+    return Buffer.concat(chunks).toString("utf8");
+  }
+  const full = resolvePath(io, path);
+  if (!existsSync(full)) throw new CliError(`${what} file not found: ${path}`);
+  return readFileSync(full, "utf8");
+}
+
+/** Streams solution records from `--input <file>` or stdin. */
+export async function* readSolutionInputs(
+  io: CliIo,
+  input: string | undefined,
+  splitRule: StepSplitRule,
+): AsyncGenerator<SolutionInput> {
+  const fromStdin = input === undefined || input === "-";
+  const source = fromStdin ? "<stdin>" : input;
+  let stream: Readable;
+  if (fromStdin) {
+    stream = io.stdin;
+  } else {
+    const full = resolvePath(io, input);
+    if (!existsSync(full) || !statSync(full).isFile()) {
+      throw new CliError(
+        `input file not found: ${input} (give a JSONL file of {problem, steps} records, or pipe it on stdin)`,
+      );
+    }
+    stream = openInput(full);
+  }
+  try {
+    for await (const line of readJsonl(stream, source)) yield toSolutionInput(line, source, splitRule);
+  } catch (error) {
+    if (error instanceof InputError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
+export function writeJsonLine(io: CliIo, value: unknown): void {
+  io.stdout.write(`${JSON.stringify(value)}\n`);
+}

@@ -1,0 +1,176 @@
+/**
+ * The `thinkprm` command line. Sub-commands are declared here (so `--help` is complete and fast)
+ * and their code is loaded only when they run. `runCli` takes its streams as arguments, so tests
+ * run the real CLI in-process.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from "@commander-js/extra-typings";
+import { CHAT_TEMPLATE_HELP } from "./chat-template-option.js";
+import { ENGINE_HELP } from "./engine-spec.js";
+import { CliError, type CliIo, CommandExit } from "./io.js";
+
+function int(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(
+        `${name} must be an integer from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : " up"}`,
+      );
+    }
+    return n;
+  };
+}
+
+function num(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < min || n > max)
+      throw new InvalidArgumentError(`${name} must be a number from ${min} to ${max}`);
+    return n;
+  };
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function buildProgram(io: CliIo) {
+  const program = new Command()
+    .name("thinkprm")
+    .description(
+      "Generative process reward models (ThinkPRM): verify step-by-step solutions with a verifier that thinks,\nand read a score P(Yes)/(P(Yes)+P(No)) plus a judgment for every step.",
+    )
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .exitOverride()
+    .showHelpAfterError("(run with --help for usage)");
+
+  program
+    .command("prompt")
+    .description("print the exact prompt (after the chat template) for each problem + solution")
+    .option("-i, --input <file>", "JSONL of {id?, problem, steps | solution}; stdin when absent")
+    .addOption(
+      new Option("--template <name>", "prompt template")
+        .choices(["thinkprm", "judge-single", "judge-badstep", "judge-each", "teacher"] as const)
+        .default("thinkprm" as const),
+    )
+    .addOption(
+      new Option("--layout <layout>", "step layout in the ThinkPRM prompt")
+        .choices(["numbered", "plain"] as const)
+        .default("numbered" as const),
+    )
+    .option("--chat-template <value>", CHAT_TEMPLATE_HELP, "r1-distill-qwen")
+    .option("--instruction <text>", "replace the default ThinkPRM instruction")
+    .option(
+      "--no-lets-verify",
+      "omit the \"\\nLet's verify step by step:\" suffix (the Oct 2025 code's behaviour)",
+    )
+    .option("--json", "one JSON line per record: {id, prompt}")
+    .action(async (opts) => (await import("./commands/prompt.js")).runPrompt(io, opts));
+
+  program
+    .command("parse")
+    .description(
+      "read a verification chain and print its step judgments, first error, decision and issues as JSON",
+    )
+    .argument("[file]", "the chain text; stdin when absent")
+    .option(
+      "--steps <n>",
+      "number of steps in the verified solution (enables count checks)",
+      int("--steps", 1),
+    )
+    .addOption(
+      new Option("--finish-reason <reason>", "how generation ended").choices([
+        "stop",
+        "eos",
+        "length",
+      ] as const),
+    )
+    .option("--no-require-decision", "accept a chain without a final Yes/No")
+    .action(async (file, opts) => (await import("./commands/parse.js")).runParse(io, file, opts));
+
+  program
+    .command("verify")
+    .description("verify one solution (--problem with --step/--solution) or a JSONL file of them")
+    .requiredOption("-e, --engine <spec>", ENGINE_HELP)
+    .option(
+      "-i, --input <file>",
+      "JSONL of {id?, problem, steps | solution}; stdin when no --input and no --problem",
+    )
+    .option("--problem <text>", "verify one solution: the problem")
+    .option("--step <text>", "a step of that solution (repeat in order)", collect)
+    .option("--solution <text>", "that solution as one text (split into steps)")
+    .option("-k, --k <n>", "parallel verification chains; the score is their mean", int("-k", 1, 64), 1)
+    .option("--rounds <n>", "thinking rounds per chain (sequential scaling, 1-4)", int("--rounds", 1, 4), 1)
+    .option("--early-exit", "stop a chain at its first \\boxed{incorrect} and go straight to the decision")
+    .option("--max-tokens <n>", "generation budget per round", int("--max-tokens", 1), 8172)
+    .option(
+      "--temperature <t>",
+      "sampling temperature (default 0 for one chain, 0.6 for -k > 1)",
+      num("--temperature", 0, 2),
+    )
+    .option("--seed <n>", "sampling seed", int("--seed", 0))
+    .addOption(
+      new Option("--layout <layout>", "step layout")
+        .choices(["numbered", "plain"] as const)
+        .default("numbered" as const),
+    )
+    .option("--chat-template <value>", CHAT_TEMPLATE_HELP, "r1-distill-qwen")
+    .addOption(
+      new Option(
+        "--decision <mode>",
+        "paper: P(' Yes') vs P(' No'); sglang: the July client's lower-case normalised choices",
+      )
+        .choices(["paper", "sglang"] as const)
+        .default("paper" as const),
+    )
+    .addOption(
+      new Option(
+        "--score <how>",
+        "probabilities (P(Yes) share) or vote (the chain's own Yes/No, for engines without logprobs)",
+      )
+        .choices(["probabilities", "vote"] as const)
+        .default("probabilities" as const),
+    )
+    .addOption(
+      new Option("--step-max <rule>", "Step {max+1}: stop rule; lexicographic reproduces the official bug")
+        .choices(["numeric", "lexicographic"] as const)
+        .default("numeric" as const),
+    )
+    .option("--json", "one JSON line per verification")
+    .action(async (opts) => (await import("./commands/verify.js")).runVerify(io, opts));
+
+  return program;
+}
+
+/** Runs the CLI and returns its exit code. Never calls `process.exit`. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const program = buildProgram(io);
+  if (argv.length === 0) {
+    program.outputHelp();
+    return 0;
+  }
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? 0 : 2; // commander already printed help or the usage error
+    }
+    if (error instanceof CommandExit) return error.exitCode;
+    if (error instanceof CliError) {
+      io.stderr.write(`error: ${error.message}\n`);
+      return error.exitCode;
+    }
+    io.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 1;
+  }
+}
+
+export function processIo(): CliIo {
+  return {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+  };
+}

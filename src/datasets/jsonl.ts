@@ -1,0 +1,62 @@
+/**
+ * JSONL reading with errors that name the file, the line and the field, and say how to fix it.
+ */
+import { createReadStream } from "node:fs";
+import { createInterface } from "node:readline";
+import type { Readable } from "node:stream";
+import type { z } from "zod";
+
+export class InputError extends Error {
+  readonly source: string;
+  readonly line: number | undefined;
+  constructor(source: string, line: number | undefined, message: string) {
+    super(line === undefined ? `${source}: ${message}` : `${source}:${line}: ${message}`);
+    this.name = "InputError";
+    this.source = source;
+    this.line = line;
+  }
+}
+
+export interface JsonlLine {
+  line: number;
+  value: unknown;
+}
+
+/** Yields each non-blank line of a JSONL stream, parsed. Throws `InputError` at the first bad line. */
+export async function* readJsonl(input: Readable, source: string): AsyncGenerator<JsonlLine> {
+  const rl = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  let line = 0;
+  for await (const text of rl) {
+    line++;
+    if (text.trim() === "") continue;
+    try {
+      yield { line, value: JSON.parse(text) };
+    } catch (error) {
+      throw new InputError(
+        source,
+        line,
+        `not valid JSON (${(error as Error).message}); each line must be one JSON object`,
+      );
+    }
+  }
+}
+
+/** Opens a file for `readJsonl`, with a clear error when it is missing. */
+export function openInput(path: string): Readable {
+  const stream = createReadStream(path);
+  return stream;
+}
+
+/** Describes the first zod issue as "field "steps[2]": expected string, received number". */
+export function describeZodError(error: z.ZodError): string {
+  const first = error.issues[0];
+  if (!first) return "invalid record";
+  const path =
+    first.path.length > 0
+      ? first.path
+          .map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))
+          .join("")
+          .replace(/^\./, "")
+      : "";
+  return path ? `field "${path}": ${first.message}` : first.message;
+}

@@ -1,0 +1,38 @@
+/**
+ * The generic input record of the verification commands: `{id?, problem, steps: string[]}` or
+ * `{id?, problem, solution: string}` (the solution is split into steps).
+ */
+import { z } from "zod";
+import { type StepSplitRule, splitSteps } from "../core/step-split.js";
+import type { SolutionInput } from "../core/types.js";
+import { describeZodError, InputError, type JsonlLine } from "./jsonl.js";
+
+export const solutionRecordSchema = z
+  .object({
+    id: z.union([z.string(), z.number()]).optional(),
+    problem: z.string({ error: 'expected a string; every record needs "problem"' }),
+    steps: z.array(z.string(), { error: "expected an array of strings" }).optional(),
+    solution: z.string({ error: "expected a string" }).optional(),
+  })
+  .loose()
+  .refine((r) => r.steps !== undefined || r.solution !== undefined, {
+    message:
+      'the record has neither "steps" (an array of strings) nor "solution" (a string); give one of them',
+  });
+
+export type SolutionRecord = z.output<typeof solutionRecordSchema>;
+
+/** Validates one parsed line into a `SolutionInput`, or throws an `InputError` naming file, line and field. */
+export function toSolutionInput(
+  { line, value }: JsonlLine,
+  source: string,
+  splitRule: StepSplitRule = "auto",
+): SolutionInput {
+  const parsed = solutionRecordSchema.safeParse(value);
+  if (!parsed.success) throw new InputError(source, line, describeZodError(parsed.error));
+  const r = parsed.data;
+  const steps = r.steps ?? splitSteps(r.solution ?? "", splitRule);
+  const input: SolutionInput = { problem: r.problem, steps };
+  if (r.id !== undefined) input.id = String(r.id);
+  return input;
+}

@@ -1,0 +1,105 @@
+/**
+ * The engine interface, version 1 (modelled on the AI SDK's provider specification: small,
+ * versioned, capabilities declared up front rather than discovered by failure).
+ *
+ * Prompts are raw text, already chat-templated by `core/` + `engines/chat-template`; engines
+ * never re-template them.
+ */
+import type { GeneratedToken } from "../core/step-scores.js";
+
+export interface CompletionRequest {
+  /** Raw prompt text, special tokens included as text. */
+  prompt: string;
+  /** Samples to draw from the same prompt. Default 1. */
+  n?: number;
+  maxTokens: number;
+  /** 0 = greedy. Default 0. */
+  temperature?: number;
+  topP?: number;
+  seed?: number;
+  /** Generation stops before the first of these; the stop text is not part of `text`. */
+  stop?: string[];
+  /** Return this many top alternatives per generated token (needs `capabilities.topLogprobs`). */
+  topLogprobs?: number;
+  signal?: AbortSignal;
+}
+
+export type FinishReason = "stop" | "eos" | "length";
+
+export interface CompletionChoice {
+  /** Generated text, without the stop string that ended it. */
+  text: string;
+  /** `stop`: a stop string matched; `eos`: the model ended; `length`: `maxTokens` reached. */
+  finishReason: FinishReason;
+  /** The stop string that matched, when `finishReason` is `stop` (engines with `reportsStopSequence`). */
+  stopSequence?: string;
+  generatedTokens: number;
+  /** Per-token log-probabilities, when `topLogprobs` was asked for. */
+  tokens?: GeneratedToken[];
+}
+
+export interface EngineUsage {
+  /** Prompt tokens evaluated for this call (shared prompt counted once for n samples). */
+  promptTokens: number;
+  /** Prompt tokens served from a prefix cache instead of evaluated. */
+  reusedPromptTokens: number;
+  generatedTokens: number;
+}
+
+export interface CompletionResult {
+  choices: CompletionChoice[];
+  usage: EngineUsage;
+}
+
+/** The log-probability of one candidate continuation at the end of a prompt. */
+export interface CandidateLogprob {
+  text: string;
+  /** Natural-log probability of the whole candidate (sum over its tokens); `null` when unknown (e.g. not in the top-k). */
+  logprob: number | null;
+  /** Tokens the candidate takes. */
+  tokens: number;
+}
+
+export interface ProbabilitiesResult {
+  candidates: CandidateLogprob[];
+  usage: EngineUsage;
+}
+
+export interface EngineCapabilities {
+  /** `nextTokenProbabilities` works. Without it, scores need the explicit vote fallback. */
+  candidateLogprobs: boolean;
+  /** Largest `topLogprobs` per generated token; 0 = none. */
+  topLogprobs: number;
+  /** The engine can score prompt tokens (vLLM `prompt_logprobs`, `echo`). */
+  promptLogprobs: boolean;
+  /** Shared prompt prefixes are reused rather than evaluated again. */
+  prefixCaching: boolean;
+  /** `n > 1` is served in one request. */
+  parallelSamples: boolean;
+  /** `stopSequence` is reported (needed for early exit). */
+  reportsStopSequence: boolean;
+  /** Honours `seed` (same seed, same samples). */
+  seed: boolean;
+  /** Context window in tokens, when known. */
+  maxContext?: number;
+}
+
+export interface EngineV1 {
+  readonly specificationVersion: "v1";
+  /** Backend family, e.g. `scripted`, `llama-cpp`, `openai-compatible`. */
+  readonly provider: string;
+  readonly modelId: string;
+  readonly capabilities: EngineCapabilities;
+  /** The model's end-of-sequence token text, when known; used as a stop string for faithfulness. */
+  readonly eosToken?: string;
+  complete(request: CompletionRequest): Promise<CompletionResult>;
+  /**
+   * Log-probabilities of each candidate continuation at the end of `prompt` (P(" Yes"), P(" No")
+   * for the decision). Throws `EngineCapabilityError` when `capabilities.candidateLogprobs` is false.
+   */
+  nextTokenProbabilities(prompt: string, candidates: readonly string[]): Promise<ProbabilitiesResult>;
+  /** Releases models, sockets, contexts. */
+  close?(): Promise<void>;
+}
+
+export type Engine = EngineV1;

@@ -1,0 +1,16 @@
+export { majorityVerdicts } from "./aggregate.js";
+export {
+  DEFAULT_MAX_TOKENS,
+  THINKING_ROUND_TRIGGERS,
+  type VerifySettings,
+  type VerifySettingsInput,
+  verifySettingsSchema,
+} from "./options.js";
+export { buildPrompt, buildUserMessage, type PromptOptions, thinkingIsOpen } from "./prompt.js";
+export {
+  EARLY_EXIT_STOPS,
+  ThinkPrmVerifier,
+  type ThinkPrmVerifierOptions,
+  verify,
+} from "./thinkprm-verifier.js";
+export type { ChainOutcome, Verification, Verifier } from "./types.js";

@@ -1,0 +1,303 @@
+/**
+ * ThinkPRM verification of one solution with any engine (thinkprm-spec.md §2–3):
+ * K parallel chains × R sequential rounds, optional early exit, and the decision read as a
+ * continuation of each chain. Invalid chains are explicit outcomes, never scores.
+ */
+import { DECISION_SPECS, decisionScore } from "../core/decision-score.js";
+import type { GeneratedToken } from "../core/step-scores.js";
+import { DECISION_QUESTION, verifierStopStrings } from "../core/stop-strings.js";
+import { addUsage, emptyUsage, type SolutionInput, type TokenUsage } from "../core/types.js";
+import type { ChatTemplate } from "../engines/chat-template.js";
+import { EngineCapabilityError } from "../engines/errors.js";
+import type { CompletionChoice, Engine, EngineUsage } from "../engines/types.js";
+import { summariseChains } from "./aggregate.js";
+import { evaluateChain } from "./chain-outcome.js";
+import {
+  THINKING_ROUND_TRIGGERS,
+  type VerifySettings,
+  type VerifySettingsInput,
+  verifySettingsSchema,
+} from "./options.js";
+import { buildPrompt, thinkingIsOpen } from "./prompt.js";
+import type { ChainOutcome, Verification, Verifier } from "./types.js";
+
+/** Stop strings that end a chain early at its first incorrect verdict. */
+export const EARLY_EXIT_STOPS = ["\\boxed{incorrect}", "\\boxed{\\text{incorrect}}"];
+
+export interface ThinkPrmVerifierOptions extends VerifySettingsInput {
+  engine: Engine;
+  /** The model's chat template; `null` sends the bare user message. */
+  chatTemplate: ChatTemplate | null;
+}
+
+/** A generated chain before it is parsed and scored. */
+export interface RawChain {
+  index: number;
+  text: string;
+  tokens: GeneratedToken[] | undefined;
+  rounds: number;
+  finishReason: CompletionChoice["finishReason"] | "error";
+  lastStop: string | undefined;
+  earlyExit: boolean;
+  error?: string;
+  usage: TokenUsage;
+}
+
+const fromEngineUsage = (u: EngineUsage): TokenUsage => ({
+  promptTokens: u.promptTokens,
+  generatedTokens: u.generatedTokens,
+  reusedPromptTokens: u.reusedPromptTokens,
+});
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export class ThinkPrmVerifier implements Verifier {
+  readonly name = "thinkprm";
+  readonly engine: Engine;
+  readonly chatTemplate: ChatTemplate | null;
+  readonly settings: VerifySettings;
+
+  constructor(options: ThinkPrmVerifierOptions) {
+    const { engine, chatTemplate, ...settings } = options;
+    this.engine = engine;
+    this.chatTemplate = chatTemplate;
+    this.settings = verifySettingsSchema.parse(settings);
+    this.checkCapabilities();
+  }
+
+  /** Fails fast, with the fix, when the engine cannot do what the settings ask. */
+  private checkCapabilities(): void {
+    const caps = this.engine.capabilities;
+    if (this.settings.scoreWith === "probabilities" && !caps.candidateLogprobs) {
+      throw new EngineCapabilityError(
+        "candidateLogprobs",
+        `the ${this.engine.provider} engine (${this.engine.modelId}) returns no token probabilities, so P(Yes) cannot be read; use a server that returns logprobs, or score by vote (--score vote) if a 0/1 vote share is acceptable`,
+      );
+    }
+    if (this.settings.earlyExit && !caps.reportsStopSequence) {
+      throw new EngineCapabilityError(
+        "reportsStopSequence",
+        `early exit needs an engine that reports which stop string matched; the ${this.engine.provider} engine does not. Run without --early-exit`,
+      );
+    }
+  }
+
+  /** The raw prompt for a solution. */
+  prompt(input: SolutionInput): string {
+    return buildPrompt(input, {
+      template: "thinkprm",
+      chatTemplate: this.chatTemplate,
+      layout: this.settings.layout,
+      letsVerifySuffix: this.settings.letsVerifySuffix,
+      ...(this.settings.instruction === undefined ? {} : { instruction: this.settings.instruction }),
+    });
+  }
+
+  async verify(input: SolutionInput, signal?: AbortSignal): Promise<Verification> {
+    const s = this.settings;
+    const prompt = this.prompt(input);
+    const stop = verifierStopStrings(prompt, {
+      ...(this.engine.eosToken ? { eosToken: this.engine.eosToken } : {}),
+      prefixMode: s.prefixMode ?? s.layout === "numbered",
+      stepMax: s.stepMax,
+    });
+    if (s.earlyExit) stop.push(...EARLY_EXIT_STOPS);
+    const raws = await this.generateChains(prompt, stop, signal);
+    const stepCount = Math.max(1, input.steps.length);
+    const chains: ChainOutcome[] = [];
+    for (const raw of raws) {
+      const decision = await this.decide(prompt, raw, signal);
+      chains.push(evaluateChain(raw, decision, stepCount, s));
+    }
+    return summariseChains(input.id, prompt, stepCount, chains);
+  }
+
+  private sampling(signal: AbortSignal | undefined) {
+    const s = this.settings;
+    const temperature = s.temperature ?? (s.k > 1 ? 0.6 : 0);
+    const topLogprobs = s.stepScores ? Math.min(20, this.engine.capabilities.topLogprobs) : 0;
+    return {
+      maxTokens: s.maxTokens,
+      temperature,
+      ...(s.topP === undefined ? {} : { topP: s.topP }),
+      ...(topLogprobs > 0 ? { topLogprobs } : {}),
+      ...(signal ? { signal } : {}),
+    };
+  }
+
+  /** K first rounds (one request with n = K when the engine can), then each chain's later rounds. */
+  private async generateChains(prompt: string, stop: string[], signal?: AbortSignal): Promise<RawChain[]> {
+    const s = this.settings;
+    const base = { prompt, stop, ...this.sampling(signal) };
+    const firsts: ({ choice: CompletionChoice; usage: TokenUsage } | { error: string })[] = [];
+    if (s.k > 1 && this.engine.capabilities.parallelSamples) {
+      try {
+        const seed = s.seed === undefined ? {} : { seed: s.seed };
+        const res = await this.engine.complete({ ...base, n: s.k, ...seed });
+        // the shared prompt is billed to the first chain, generation to each chain
+        for (const [i, choice] of res.choices.entries()) {
+          firsts.push({
+            choice,
+            usage: {
+              promptTokens: i === 0 ? res.usage.promptTokens : 0,
+              reusedPromptTokens: i === 0 ? res.usage.reusedPromptTokens : 0,
+              generatedTokens: choice.generatedTokens,
+            },
+          });
+        }
+      } catch (error) {
+        for (let i = 0; i < s.k; i++) firsts.push({ error: errorMessage(error) });
+      }
+    } else {
+      for (let i = 0; i < s.k; i++) {
+        try {
+          const seed = s.seed === undefined ? {} : { seed: s.seed + i };
+          const res = await this.engine.complete({ ...base, n: 1, ...seed });
+          firsts.push({ choice: res.choices[0]!, usage: fromEngineUsage(res.usage) });
+        } catch (error) {
+          firsts.push({ error: errorMessage(error) });
+        }
+      }
+    }
+    const chains: RawChain[] = [];
+    for (const [index, first] of firsts.entries()) {
+      if ("error" in first) {
+        chains.push({
+          index,
+          text: "",
+          tokens: undefined,
+          rounds: 0,
+          finishReason: "error",
+          lastStop: undefined,
+          earlyExit: false,
+          error: first.error,
+          usage: emptyUsage(),
+        });
+        continue;
+      }
+      chains.push(await this.continueRounds(index, prompt, base, first.choice, first.usage));
+    }
+    return chains;
+  }
+
+  /** Rounds 2..R: the trigger phrase is appended right after the previous round's text. */
+  private async continueRounds(
+    index: number,
+    prompt: string,
+    base: Parameters<Engine["complete"]>[0],
+    first: CompletionChoice,
+    firstUsage: TokenUsage,
+  ): Promise<RawChain> {
+    const chain: RawChain = {
+      index,
+      text: "",
+      tokens: [],
+      rounds: 0,
+      finishReason: first.finishReason,
+      lastStop: undefined,
+      earlyExit: false,
+      usage: firstUsage,
+    };
+    const take = (choice: CompletionChoice) => {
+      chain.rounds++;
+      chain.text += choice.text;
+      chain.finishReason = choice.finishReason;
+      chain.lastStop = choice.stopSequence;
+      if (chain.tokens && choice.tokens) chain.tokens.push(...choice.tokens);
+      else chain.tokens = undefined;
+      if (choice.stopSequence && EARLY_EXIT_STOPS.includes(choice.stopSequence)) {
+        // the verdict is part of the chain; only the rest is skipped
+        chain.text += choice.stopSequence;
+        chain.tokens?.push({ text: choice.stopSequence, logprob: 0 });
+        chain.earlyExit = true;
+      }
+    };
+    take(first);
+    const s = this.settings;
+    for (let r = 1; r < s.rounds && !chain.earlyExit && chain.finishReason !== "length"; r++) {
+      const trigger = THINKING_ROUND_TRIGGERS[r - 1]!;
+      chain.text += trigger;
+      chain.tokens?.push({ text: trigger, logprob: 0 });
+      try {
+        const seed = s.seed === undefined ? {} : { seed: s.seed + index + 1000 * r };
+        const res = await this.engine.complete({ ...base, prompt: prompt + chain.text, n: 1, ...seed });
+        chain.usage = addUsage(chain.usage, fromEngineUsage(res.usage));
+        take(res.choices[0]!);
+      } catch (error) {
+        chain.finishReason = "error";
+        chain.error = errorMessage(error);
+        break;
+      }
+    }
+    return chain;
+  }
+
+  /**
+   * The decision, as a continuation of the chain. In `paper` mode, when the prompt opened a
+   * `<think>` block and the chain did not itself stop at the decision question, `</think>` is put
+   * back on its own line first, so the model sees the exact trained shape
+   * `…\boxed{…}\n</think>\nIs the solution correct?`. The July client (`sglang` mode) appends the
+   * question without `</think>` (thinkprm-spec.md §8.2 item 4); that mode keeps its behaviour.
+   */
+  private async decide(prompt: string, raw: RawChain, signal?: AbortSignal): Promise<Decision> {
+    if (raw.finishReason === "error") return { kind: "skipped", usage: emptyUsage() };
+    if (raw.finishReason === "length" && this.settings.onTruncated === "invalid") {
+      return { kind: "skipped", usage: emptyUsage() };
+    }
+    const spec = DECISION_SPECS[this.settings.decisionMode];
+    const closeThink =
+      this.settings.decisionMode === "paper" && thinkingIsOpen(prompt) && raw.lastStop !== DECISION_QUESTION;
+    const closing = closeThink ? `${raw.text.endsWith("\n") ? "" : "\n"}</think>` : "";
+    const decisionPrompt = prompt + raw.text + closing + spec.predecision;
+    try {
+      if (this.settings.scoreWith === "vote") {
+        const res = await this.engine.complete({
+          prompt: decisionPrompt,
+          maxTokens: 3,
+          temperature: 0,
+          ...(signal ? { signal } : {}),
+        });
+        const word = res.choices[0]?.text.trim().toLowerCase() ?? "";
+        const vote = word.startsWith("yes") ? 1 : word.startsWith("no") ? 0 : null;
+        return { kind: "vote", vote, usage: fromEngineUsage(res.usage) };
+      }
+      const res = await this.engine.nextTokenProbabilities(decisionPrompt, [spec.yes, spec.no]);
+      const [yes, no] = res.candidates;
+      const usage = fromEngineUsage(res.usage);
+      if (!yes || !no)
+        return { kind: "error", message: "the engine returned no candidate probabilities", usage };
+      const lp = { yes: yes.logprob, no: no.logprob };
+      if (lp.yes === null && lp.no === null)
+        return { kind: "absent", logprobs: { yes: null, no: null }, usage };
+      const score = decisionScore(
+        { logprob: lp.yes ?? Number.NEGATIVE_INFINITY, tokens: yes.tokens },
+        { logprob: lp.no ?? Number.NEGATIVE_INFINITY, tokens: no.tokens },
+        this.settings.decisionMode,
+        this.settings.decisionTemperature,
+      );
+      return { kind: "probabilities", logprobs: lp, score, usage };
+    } catch (error) {
+      return { kind: "error", message: errorMessage(error), usage: emptyUsage() };
+    }
+  }
+}
+
+/** How the decision of one chain came out. */
+export type Decision =
+  | {
+      kind: "probabilities";
+      logprobs: { yes: number | null; no: number | null };
+      score: number;
+      usage: TokenUsage;
+    }
+  | { kind: "absent"; logprobs: { yes: null; no: null }; usage: TokenUsage }
+  | { kind: "vote"; vote: 0 | 1 | null; usage: TokenUsage }
+  | { kind: "error"; message: string; usage: TokenUsage }
+  | { kind: "skipped"; usage: TokenUsage };
+
+/** Shorthand: verify one solution with a fresh ThinkPRM verifier. */
+export function verify(input: SolutionInput, options: ThinkPrmVerifierOptions): Promise<Verification> {
+  return new ThinkPrmVerifier(options).verify(input);
+}
