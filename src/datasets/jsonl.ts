@@ -58,5 +58,6 @@ export function describeZodError(error: z.ZodError): string {
           .join("")
           .replace(/^\./, "")
       : "";
-  return path ? `field "${path}": ${first.message}` : first.message;
+  const message = first.message.replace(/^Invalid input: /, "");
+  return path ? `field "${path}": ${message}` : message;
 }

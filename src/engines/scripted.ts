@@ -116,6 +116,8 @@ export class ScriptedEngine implements EngineV1 {
     const choices: CompletionChoice[] = [];
     for (let i = 0; i < n; i++) choices.push(this.sample(request, i));
     const { promptTokens, reusedPromptTokens } = this.countPrompt(request.prompt);
+    // like a KV cache, what was generated stays reusable as the prefix of a continuation
+    for (const c of choices) this.remember(request.prompt + c.text);
     const generatedTokens = choices.reduce((s, c) => s + c.generatedTokens, 0);
     return { choices, usage: { promptTokens, reusedPromptTokens, generatedTokens } };
   }
@@ -198,14 +200,18 @@ export class ScriptedEngine implements EngineV1 {
     return choice;
   }
 
+  private remember(text: string): void {
+    this.seenPrompts.push(text);
+    if (this.seenPrompts.length > 64) this.seenPrompts.shift();
+  }
+
   private countPrompt(prompt: string): { promptTokens: number; reusedPromptTokens: number } {
     let reusedChars = 0;
     if (this.capabilities.prefixCaching) {
       for (const seen of this.seenPrompts)
         reusedChars = Math.max(reusedChars, commonPrefixLength(seen, prompt));
     }
-    this.seenPrompts.push(prompt);
-    if (this.seenPrompts.length > 64) this.seenPrompts.shift();
+    this.remember(prompt);
     const total = scriptedTokens(prompt).length;
     const reused = Math.min(total, scriptedTokens(prompt.slice(0, reusedChars)).length);
     return { promptTokens: total - reused, reusedPromptTokens: reused };
