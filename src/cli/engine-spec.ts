@@ -36,7 +36,13 @@ const scriptSchema = z.object({
     .default([]),
 });
 
-export const ENGINE_HELP = "engine: scripted:<script.json> (replays scripted chains; see README)";
+export const ENGINE_HELP =
+  "engine: llama-cpp:<model.gguf> (embedded llama.cpp, CPU) or scripted:<script.json> (replays scripted chains; see README)";
+
+export interface EngineFlags {
+  threads?: number;
+  contextSize?: number;
+}
 
 function scriptedEngine(io: CliIo, path: string): Engine {
   const full = resolvePath(io, path);
@@ -67,7 +73,7 @@ function scriptedEngine(io: CliIo, path: string): Engine {
   });
 }
 
-export function resolveEngine(io: CliIo, spec: string): Engine {
+export async function resolveEngine(io: CliIo, spec: string, flags: EngineFlags = {}): Promise<Engine> {
   const colon = spec.indexOf(":");
   const kind = colon < 0 ? spec : spec.slice(0, colon);
   const arg = colon < 0 ? "" : spec.slice(colon + 1);
@@ -75,12 +81,26 @@ export function resolveEngine(io: CliIo, spec: string): Engine {
     case "scripted":
       if (!arg) throw new CliError("--engine scripted needs a script file: --engine scripted:<script.json>");
       return scriptedEngine(io, arg);
-    case "llama-cpp":
+    case "llama-cpp": {
+      if (!arg) throw new CliError("--engine llama-cpp needs a model file: --engine llama-cpp:<model.gguf>");
+      const { LlamaCppEngine } = await import("../engines/llama-cpp/engine.js");
+      try {
+        return await LlamaCppEngine.create({
+          modelPath: resolvePath(io, arg),
+          ...(flags.threads === undefined ? {} : { threads: flags.threads }),
+          ...(flags.contextSize === undefined ? {} : { contextSize: flags.contextSize }),
+        });
+      } catch (error) {
+        throw new CliError((error as Error).message);
+      }
+    }
     case "openai":
       throw new CliError(
-        `--engine ${kind} is not part of this version yet (it is planned: embedded llama.cpp and OpenAI-compatible servers). Available now: scripted:<script.json>`,
+        "--engine openai is not part of this version yet (OpenAI-compatible servers: vLLM, SGLang, llama.cpp server). Available now: llama-cpp:<model.gguf>, scripted:<script.json>",
       );
     default:
-      throw new CliError(`unknown --engine "${spec}". Available: scripted:<script.json>`);
+      throw new CliError(
+        `unknown --engine "${spec}". Available: llama-cpp:<model.gguf>, scripted:<script.json>`,
+      );
   }
 }

@@ -135,8 +135,23 @@ function buildProgram(io: CliIo) {
         .choices(["numeric", "lexicographic"] as const)
         .default("numeric" as const),
     )
+    .option("--threads <n>", "llama-cpp: CPU threads (default min(2, cores))", int("--threads", 1, 256))
+    .option("--context-size <n>", "llama-cpp: context window in tokens", int("--context-size", 256))
     .option("--json", "one JSON line per verification")
     .action(async (opts) => (await import("./commands/verify.js")).runVerify(io, opts));
+
+  const dev = program.command("dev").description("developer tools");
+  dev
+    .command("make-model")
+    .description(
+      "write a model the project generates itself (no download): tiny random qwen2, or the constant-logit oracle",
+    )
+    .addOption(
+      new Option("--kind <kind>", "which model").choices(["tiny", "constant"] as const).makeOptionMandatory(),
+    )
+    .requiredOption("-o, --out <file.gguf>", "where to write it")
+    .option("--seed <n>", "tiny: weight seed", int("--seed", 0), 1)
+    .action(async (opts) => (await import("./commands/make-model.js")).runMakeModel(io, opts));
 
   return program;
 }

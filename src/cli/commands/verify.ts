@@ -23,6 +23,8 @@ export interface VerifyCommandOptions {
   decision: "paper" | "sglang";
   score: "probabilities" | "vote";
   stepMax: "numeric" | "lexicographic";
+  threads?: number;
+  contextSize?: number;
   json?: boolean;
 }
 
@@ -43,7 +45,10 @@ async function* inputs(io: CliIo, opts: VerifyCommandOptions): AsyncGenerator<So
 
 /** Verifies each solution; exit code 1 when any verification had no valid chain. */
 export async function runVerify(io: CliIo, opts: VerifyCommandOptions): Promise<void> {
-  const engine = resolveEngine(io, opts.engine);
+  const engine = await resolveEngine(io, opts.engine, {
+    ...(opts.threads === undefined ? {} : { threads: opts.threads }),
+    ...(opts.contextSize === undefined ? {} : { contextSize: opts.contextSize }),
+  });
   let verifier: ThinkPrmVerifier;
   try {
     verifier = new ThinkPrmVerifier({

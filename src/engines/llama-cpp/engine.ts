@@ -1,0 +1,329 @@
+/**
+ * The embedded engine: llama.cpp in-process through node-llama-cpp (pinned 3.21.1), on CPU.
+ *
+ * - Threads are always explicit (default min(2, cores)): the library's default of 4 threads on 2
+ *   cores makes generation about 100× slower.
+ * - No repeat penalty, no injected system prompt: the prompt is the raw text `core/` built, special
+ *   tokens parsed.
+ * - One context sequence whose KV cache is reused: each call keeps the longest prefix it shares with
+ *   what the sequence already holds (the generation prompt, and the chain it generated), so the
+ *   decision evaluates only `</think>\nIs the solution correct?`, and best-of-N candidates reuse the
+ *   shared instruction and problem.
+ * - Calls are serialised (one sequence); `n` samples are drawn one after another, reusing the prompt.
+ */
+import { availableParallelism } from "node:os";
+import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
+import { EngineError } from "../errors.js";
+import type {
+  CompletionChoice,
+  CompletionRequest,
+  CompletionResult,
+  EngineCapabilities,
+  EngineV1,
+  ProbabilitiesResult,
+} from "../types.js";
+import { validateGguf } from "./gguf-reader.js";
+import { findStop, TextPieces } from "./text-pieces.js";
+
+export interface LlamaCppEngineOptions {
+  modelPath: string;
+  /** CPU threads; default min(2, available cores). Tests use 1. */
+  threads?: number;
+  /** Context window in tokens (prompt + generation); default min(model's training context, 16384). */
+  contextSize?: number;
+  /** Decision probabilities: `ratio` (default; exact P(a)/(P(a)+P(b)) via equal bias + top-2) or `absolute` (full softmax). */
+  decisionProbabilities?: "ratio" | "absolute";
+  /** How many top alternatives `topLogprobs` may return; 0 disables. Default 20. */
+  maxTopLogprobs?: number;
+}
+
+const BOXED_OPEN = /\\boxed\s*\{\s*(?:\\(?:text|textbf|mathrm)\s*\{\s*)?$/;
+
+/** Serialises async work on the one sequence. */
+class Mutex {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(fn, fn);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
+export class LlamaCppEngine implements EngineV1 {
+  readonly specificationVersion = "v1" as const;
+  readonly provider = "llama-cpp";
+  readonly modelId: string;
+  readonly capabilities: EngineCapabilities;
+  readonly eosToken?: string;
+  readonly threads: number;
+  private readonly mutex = new Mutex();
+  /**
+   * Texts whose tokens are known because this engine produced them (a prompt it tokenised plus what
+   * it generated). A later prompt that continues one of them keeps those exact tokens, so the KV
+   * cache is reused even where re-tokenising the generated text would split it differently.
+   */
+  private known: { text: string; ids: Token[] }[] = [];
+
+  private constructor(
+    private readonly llama: Llama,
+    private readonly model: LlamaModel,
+    private readonly context: LlamaContext,
+    private readonly sequence: LlamaContextSequence,
+    private readonly options: LlamaCppEngineOptions,
+    threads: number,
+  ) {
+    this.modelId = options.modelPath;
+    this.threads = threads;
+    const eos = model.tokens.eos;
+    if (eos !== null) this.eosToken = model.detokenize([eos], true);
+    this.capabilities = {
+      candidateLogprobs: true,
+      topLogprobs: options.maxTopLogprobs ?? 20,
+      promptLogprobs: false,
+      prefixCaching: true,
+      parallelSamples: true,
+      reportsStopSequence: true,
+      seed: true,
+      maxContext: context.contextSize,
+    };
+  }
+
+  /** Validates the file, loads the model and makes a context. Throws `EngineError` with the fix on failure. */
+  static async create(options: LlamaCppEngineOptions): Promise<LlamaCppEngine> {
+    validateGguf(options.modelPath); // a malformed file must not reach llama.cpp: some abort the process
+    const threads = options.threads ?? Math.min(2, availableParallelism());
+    const { getLlama, LlamaLogLevel } = await import("node-llama-cpp");
+    let llama: Llama;
+    try {
+      llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error });
+    } catch (error) {
+      throw new EngineError(
+        `the llama.cpp binary for this platform could not be loaded (${(error as Error).message}); reinstall with npm ci, which installs node-llama-cpp's prebuilt CPU binary`,
+        { cause: error },
+      );
+    }
+    let model: LlamaModel;
+    try {
+      model = await llama.loadModel({ modelPath: options.modelPath });
+    } catch (error) {
+      throw new EngineError(`llama.cpp could not load ${options.modelPath}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    const contextSize = options.contextSize ?? Math.min(model.trainContextSize || 4096, 16384);
+    const context = await model.createContext({ contextSize, threads, sequences: 1 });
+    return new LlamaCppEngine(llama, model, context, context.getSequence(), options, threads);
+  }
+
+  /** Tokens of a text with this model's tokenizer, special tokens parsed (e.g. for length filters). */
+  tokenCount(text: string): number {
+    return this.tokenizePrompt(text).length;
+  }
+
+  private tokenizePrompt(prompt: string): Token[] {
+    let best: { text: string; ids: Token[] } | undefined;
+    for (const k of this.known)
+      if (prompt.startsWith(k.text) && k.text.length > (best?.text.length ?? 0)) best = k;
+    if (!best) return this.model.tokenize(prompt, true);
+    const rest = prompt.slice(best.text.length);
+    return rest ? [...best.ids, ...this.model.tokenize(rest, true)] : [...best.ids];
+  }
+
+  private remember(text: string, ids: Token[]): void {
+    this.known = [{ text, ids }, ...this.known.filter((k) => k.text !== text)].slice(0, 16);
+  }
+
+  /**
+   * Aligns the sequence with `tokens`, keeping the shared prefix, and returns the tokens still to be
+   * evaluated (at least one, since generation and probabilities come from the last one) and how many
+   * were reused.
+   */
+  private async align(tokens: Token[]): Promise<{ rest: Token[]; reused: number }> {
+    let { firstDifferentIndex: same } = this.sequence.compareContextTokens(tokens);
+    if (same >= tokens.length) same = tokens.length - 1;
+    if (same < this.sequence.nextTokenIndex) {
+      await this.sequence.eraseContextTokenRanges([{ start: same, end: this.sequence.nextTokenIndex }]);
+    }
+    return { rest: tokens.slice(same), reused: same };
+  }
+
+  complete(request: CompletionRequest): Promise<CompletionResult> {
+    return this.mutex.run(async () => {
+      const tokens = this.tokenizePrompt(request.prompt);
+      if (tokens.length === 0) throw new EngineError("the prompt is empty");
+      if (tokens.length >= this.context.contextSize) {
+        throw new EngineError(
+          `the prompt has ${tokens.length} tokens but the context holds ${this.context.contextSize}; raise the context size`,
+        );
+      }
+      const choices: CompletionChoice[] = [];
+      let promptTokens = 0;
+      let reusedPromptTokens = 0;
+      for (let i = 0; i < (request.n ?? 1); i++) {
+        if (request.signal?.aborted)
+          throw new EngineError("request aborted", { cause: request.signal.reason });
+        const { rest, reused } = await this.align(tokens);
+        if (i === 0) {
+          promptTokens = rest.length;
+          reusedPromptTokens = reused;
+        }
+        const seed = request.seed === undefined ? undefined : request.seed + i;
+        const { choice, prefix } = await this.generate(rest, tokens.length, request, seed);
+        choices.push(choice);
+        this.remember(request.prompt + prefix.text, [...tokens, ...(prefix.ids as Token[])]);
+      }
+      return {
+        choices,
+        usage: {
+          promptTokens,
+          reusedPromptTokens,
+          generatedTokens: choices.reduce((s, c) => s + c.generatedTokens, 0),
+        },
+      };
+    });
+  }
+
+  /** One sample: evaluate `input` and generate until EOS, a stop string, maxTokens or the context end. */
+  private async generate(
+    input: Token[],
+    promptLength: number,
+    request: CompletionRequest,
+    seed: number | undefined,
+  ) {
+    const temperature = request.temperature ?? 0;
+    const sampling = {
+      temperature,
+      topK: 0,
+      topP: request.topP ?? 1,
+      minP: 0,
+      ...(seed === undefined ? {} : { seed }),
+    };
+    const stops = request.stop ?? [];
+    const longestStop = stops.reduce((m, s) => Math.max(m, s.length), 0);
+    const topK = Math.min(request.topLogprobs ?? 0, this.capabilities.topLogprobs);
+    const text = new TextPieces((t) => this.model.detokenize(t as Token[], false));
+    const contextLeft = this.context.contextSize - promptLength;
+    let generated = 0;
+    let finishReason: CompletionChoice["finishReason"] = "eos";
+    let stopSequence: string | undefined;
+    let next: Token[] = input;
+    let probeToken: Token | undefined;
+
+    const accept = (token: Token, logprob: number, top?: { text: string; logprob: number }[]): boolean => {
+      generated++;
+      const before = text.text.length;
+      text.push(token, logprob, top);
+      const hit = findStop(text.text, stops, before - longestStop + 1);
+      if (hit) {
+        text.truncate(hit.at);
+        finishReason = "stop";
+        stopSequence = hit.stop;
+        return false;
+      }
+      if (generated >= request.maxTokens || generated >= contextLeft - 1) {
+        finishReason = "length";
+        return false;
+      }
+      return true;
+    };
+
+    generation: for (;;) {
+      // fast path: the sequence's own generator; it stops by itself at an end-of-generation token
+      const loop = this.sequence.evaluate(next, sampling); // no repeat penalty: evaluate applies none unless asked
+      probeToken = undefined;
+      for await (const token of loop) {
+        if (request.signal?.aborted) break generation;
+        const wantsProbe = topK > 0 && BOXED_OPEN.test(text.textWithPending);
+        if (wantsProbe) {
+          // the verdict position: step out and read the distribution there (below)
+          probeToken = token;
+          break;
+        }
+        if (!accept(token, 0)) break generation;
+      }
+      if (probeToken === undefined) break; // EOS
+      // `probeToken` was sampled but not yet evaluated: evaluate it and read the next token's distribution
+      const [out] = await this.sequence.controlledEvaluate([
+        [probeToken, { generateNext: { token: true, probabilities: true, options: sampling } }],
+      ]);
+      if (!accept(probeToken, 0)) break;
+      const chosen = out?.next.token;
+      if (chosen === undefined || chosen === null || this.model.isEogToken(chosen)) break;
+      const probs = out?.next.probabilities;
+      const top: { text: string; logprob: number }[] = [];
+      if (probs) {
+        for (const [t, p] of probs) {
+          if (top.length >= topK) break;
+          top.push({ text: this.model.detokenize([t], false), logprob: Math.log(p) });
+        }
+      }
+      if (!accept(chosen, Math.log(probs?.get(chosen) ?? 1), top)) break;
+      next = [chosen];
+    }
+    text.finish();
+    const choice: CompletionChoice = { text: text.text, finishReason, generatedTokens: generated };
+    if (stopSequence !== undefined) choice.stopSequence = stopSequence;
+    if (topK > 0) choice.tokens = text.pieces;
+    return { choice, prefix: text.tokenisedPrefix() };
+  }
+
+  nextTokenProbabilities(prompt: string, candidates: readonly string[]): Promise<ProbabilitiesResult> {
+    return this.mutex.run(async () => {
+      const tokens = this.tokenizePrompt(prompt);
+      const ids = candidates.map((c) => this.model.tokenize(c, false));
+      const single = ids.every((t) => t.length === 1) && new Set(ids.map((t) => t[0])).size === ids.length;
+      const { rest, reused } = await this.align(tokens);
+      const usage = { promptTokens: rest.length, reusedPromptTokens: reused, generatedTokens: 0 };
+      if (single && this.options.decisionProbabilities !== "absolute") {
+        // equal bias on every candidate + top-k = their count: the sampler renormalises over exactly
+        // these tokens, so each probability is P(c) / Σ P(candidates) — exact, and no full-vocab sort
+        const { TokenBias } = await import("node-llama-cpp");
+        const bias = new TokenBias(this.model.tokenizer);
+        for (const [t] of ids) bias.set(t!, { logit: 100 });
+        const out = await this.sequence.controlledEvaluate([
+          ...rest.slice(0, -1),
+          [
+            rest.at(-1)!,
+            {
+              generateNext: {
+                probabilities: true,
+                options: { temperature: 1, topK: ids.length, topP: 1, minP: 0, tokenBias: bias },
+              },
+            },
+          ],
+        ]);
+        const probs = out.at(-1)?.next.probabilities;
+        return {
+          candidates: candidates.map((text, i) => {
+            const p = probs?.get(ids[i]![0]!);
+            return { text, logprob: p === undefined || p === 0 ? null : Math.log(p), tokens: 1 };
+          }),
+          usage,
+        };
+      }
+      // absolute: the full distribution at each candidate token's position
+      const results = [];
+      for (const [i, text] of candidates.entries()) {
+        const cand = ids[i]!;
+        const { rest: r } = i === 0 ? { rest } : await this.align(tokens);
+        const input = [...r, ...cand.slice(0, -1)];
+        const marks = new Set(Array.from({ length: cand.length }, (_, k) => input.length - cand.length + k));
+        const out = await this.sequence.controlledEvaluate(
+          input.map((t, k) => (marks.has(k) ? [t, { generateNext: { probabilities: true } }] : t)),
+        );
+        let logprob: number | null = 0;
+        cand.forEach((t, k) => {
+          const p = out[input.length - cand.length + k]?.next.probabilities?.get(t);
+          logprob = logprob === null || p === undefined || p === 0 ? null : logprob + Math.log(p);
+        });
+        results.push({ text, logprob, tokens: cand.length });
+      }
+      return { candidates: results, usage };
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.context.dispose();
+    await this.model.dispose();
+  }
+}
