@@ -195,9 +195,11 @@ describe("thinkprm verify", () => {
 
   it("clear errors for engines and bad flags", async () => {
     const unknown = await cli(["verify", "-e", "gpt9", "--problem", "p", "--step", "a"]);
-    expect(unknown.stderr).toContain('unknown --engine "gpt9". Available: scripted:<script.json>');
-    const notYet = await cli(["verify", "-e", "llama-cpp", "--problem", "p", "--step", "a"]);
+    expect(unknown.stderr).toContain('unknown --engine "gpt9". Available: llama-cpp:<model.gguf>, scripted:<script.json>');
+    const notYet = await cli(["verify", "-e", "openai", "--problem", "p", "--step", "a"]);
     expect(notYet.stderr).toContain("not part of this version yet");
+    const noFile = await cli(["verify", "-e", "llama-cpp:missing.gguf", "--problem", "p", "--step", "a"]);
+    expect(noFile.stderr).toContain("cannot open the model file (ENOENT)");
     const badScript = await cli(["verify", "-e", "scripted:s.json", "--problem", "p", "--step", "a"], {
       cwd: workdir({ "s.json": '{"replies": [3]}' }),
     });

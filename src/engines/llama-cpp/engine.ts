@@ -65,7 +65,6 @@ export class LlamaCppEngine implements EngineV1 {
   private known: { text: string; ids: Token[] }[] = [];
 
   private constructor(
-    private readonly llama: Llama,
     private readonly model: LlamaModel,
     private readonly context: LlamaContext,
     private readonly sequence: LlamaContextSequence,
@@ -112,7 +111,7 @@ export class LlamaCppEngine implements EngineV1 {
     }
     const contextSize = options.contextSize ?? Math.min(model.trainContextSize || 4096, 16384);
     const context = await model.createContext({ contextSize, threads, sequences: 1 });
-    return new LlamaCppEngine(llama, model, context, context.getSequence(), options, threads);
+    return new LlamaCppEngine(model, context, context.getSequence(), options, threads);
   }
 
   /** Tokens of a text with this model's tokenizer, special tokens parsed (e.g. for length filters). */

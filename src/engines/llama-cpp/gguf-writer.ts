@@ -167,42 +167,48 @@ class ByteSink {
   }
 }
 
-function writeScalar(sink: ByteSink, type: GgufValueType, value: number | string | boolean | bigint): void {
+/** The little-endian bytes of one scalar (strings carry their u64 length). */
+function scalarBytes(type: GgufValueType, value: number | string | boolean | bigint): Buffer {
   const b = Buffer.alloc(8);
   switch (type) {
     case GgufValueType.U8:
       b.writeUInt8(value as number);
-      return sink.push(b.subarray(0, 1));
+      return b.subarray(0, 1);
     case GgufValueType.I8:
       b.writeInt8(value as number);
-      return sink.push(b.subarray(0, 1));
+      return b.subarray(0, 1);
     case GgufValueType.U16:
       b.writeUInt16LE(value as number);
-      return sink.push(b.subarray(0, 2));
+      return b.subarray(0, 2);
     case GgufValueType.I16:
       b.writeInt16LE(value as number);
-      return sink.push(b.subarray(0, 2));
+      return b.subarray(0, 2);
     case GgufValueType.U32:
-      return sink.u32(value as number);
+      b.writeUInt32LE(value as number);
+      return b.subarray(0, 4);
     case GgufValueType.I32:
       b.writeInt32LE(value as number);
-      return sink.push(b.subarray(0, 4));
+      return b.subarray(0, 4);
     case GgufValueType.F32:
       b.writeFloatLE(value as number);
-      return sink.push(b.subarray(0, 4));
+      return b.subarray(0, 4);
     case GgufValueType.BOOL:
       b.writeUInt8(value ? 1 : 0);
-      return sink.push(b.subarray(0, 1));
-    case GgufValueType.STRING:
-      return sink.string(value as string);
+      return b.subarray(0, 1);
+    case GgufValueType.STRING: {
+      const bytes = Buffer.from(value as string, "utf8");
+      b.writeBigUInt64LE(BigInt(bytes.length));
+      return Buffer.concat([b, bytes]);
+    }
     case GgufValueType.U64:
-      return sink.u64(value as bigint);
+      b.writeBigUInt64LE(value as bigint);
+      return b;
     case GgufValueType.I64:
       b.writeBigInt64LE(value as bigint);
-      return sink.push(b);
+      return b;
     case GgufValueType.F64:
       b.writeDoubleLE(value as number);
-      return sink.push(b);
+      return b;
     case GgufValueType.ARRAY:
       throw new Error("nested GGUF arrays are not supported");
   }
@@ -233,9 +239,9 @@ export function writeGguf(
     if (v.type === GgufValueType.ARRAY) {
       head.u32(v.elementType);
       head.u64(v.values.length);
-      for (const x of v.values) writeScalar(head, v.elementType, x);
+      for (const x of v.values) head.push(scalarBytes(v.elementType, x));
     } else {
-      writeScalar(head, v.type, v.value);
+      head.push(scalarBytes(v.type, v.value));
     }
   }
   let offset = 0;
