@@ -195,7 +195,9 @@ describe("thinkprm verify", () => {
 
   it("clear errors for engines and bad flags", async () => {
     const unknown = await cli(["verify", "-e", "gpt9", "--problem", "p", "--step", "a"]);
-    expect(unknown.stderr).toContain('unknown --engine "gpt9". Available: llama-cpp:<model.gguf>, scripted:<script.json>');
+    expect(unknown.stderr).toContain(
+      'unknown --engine "gpt9". Available: llama-cpp:<model.gguf>, scripted:<script.json>',
+    );
     const notYet = await cli(["verify", "-e", "openai", "--problem", "p", "--step", "a"]);
     expect(notYet.stderr).toContain("not part of this version yet");
     const noFile = await cli(["verify", "-e", "llama-cpp:missing.gguf", "--problem", "p", "--step", "a"]);
