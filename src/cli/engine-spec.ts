@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { z } from "zod";
 import { describeZodError } from "../datasets/jsonl.js";
+import { DEFAULT_VERIFIER_MODEL } from "../engines/llama-cpp/model-source.js";
 import { ScriptedEngine, type ScriptedReply } from "../engines/scripted.js";
 import type { Engine } from "../engines/types.js";
 import { CliError, type CliIo, resolvePath } from "./io.js";
@@ -37,11 +38,14 @@ const scriptSchema = z.object({
 });
 
 export const ENGINE_HELP =
-  "engine: llama-cpp:<model.gguf> (embedded llama.cpp, CPU) or scripted:<script.json> (replays scripted chains; see README)";
+  "engine: llama-cpp (embedded llama.cpp on CPU; the model comes from --model, or llama-cpp:<model.gguf>) or scripted:<script.json> (replays scripted chains; see README)";
 
 export interface EngineFlags {
   threads?: number;
   contextSize?: number;
+  /** llama-cpp: the model (GGUF path, checkpoint folder, hf:<repo>/<file>.gguf, or repo id). */
+  model?: string;
+  modelType?: "f32" | "f16" | "q8_0";
 }
 
 function scriptedEngine(io: CliIo, path: string): Engine {
@@ -73,6 +77,32 @@ function scriptedEngine(io: CliIo, path: string): Engine {
   });
 }
 
+/** Turns `--model` into a local GGUF, with download and conversion progress on stderr. */
+export async function resolveModelPath(io: CliIo, spec: string, flags: EngineFlags): Promise<string> {
+  const { resolveModel } = await import("../engines/llama-cpp/model-source.js");
+  const { modelSettingsFromEnv } = await import("../engines/settings.js");
+  let lastShown = 0;
+  try {
+    return await resolveModel(spec, {
+      settings: modelSettingsFromEnv(io.env),
+      cwd: io.cwd,
+      ...(flags.modelType ? { type: flags.modelType } : {}),
+      onStatus: (message) => io.stderr.write(`${message}\n`),
+      onProgress: ({ file, received, total }) => {
+        const now = Date.now();
+        if (now - lastShown < 1000 && received < total) return;
+        lastShown = now;
+        const pct = total > 0 ? ((100 * received) / total).toFixed(1) : "?";
+        io.stderr.write(
+          `  ${file}: ${pct}% (${(received / 2 ** 20).toFixed(1)} of ${(total / 2 ** 20).toFixed(1)} MiB)\n`,
+        );
+      },
+    });
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+}
+
 export async function resolveEngine(io: CliIo, spec: string, flags: EngineFlags = {}): Promise<Engine> {
   const colon = spec.indexOf(":");
   const kind = colon < 0 ? spec : spec.slice(0, colon);
@@ -82,11 +112,11 @@ export async function resolveEngine(io: CliIo, spec: string, flags: EngineFlags 
       if (!arg) throw new CliError("--engine scripted needs a script file: --engine scripted:<script.json>");
       return scriptedEngine(io, arg);
     case "llama-cpp": {
-      if (!arg) throw new CliError("--engine llama-cpp needs a model file: --engine llama-cpp:<model.gguf>");
       const { LlamaCppEngine } = await import("../engines/llama-cpp/engine.js");
+      const modelPath = await resolveModelPath(io, arg || flags.model || DEFAULT_VERIFIER_MODEL, flags);
       try {
         return await LlamaCppEngine.create({
-          modelPath: resolvePath(io, arg),
+          modelPath,
           ...(flags.threads === undefined ? {} : { threads: flags.threads }),
           ...(flags.contextSize === undefined ? {} : { contextSize: flags.contextSize }),
         });
@@ -96,11 +126,11 @@ export async function resolveEngine(io: CliIo, spec: string, flags: EngineFlags 
     }
     case "openai":
       throw new CliError(
-        "--engine openai is not part of this version yet (OpenAI-compatible servers: vLLM, SGLang, llama.cpp server). Available now: llama-cpp:<model.gguf>, scripted:<script.json>",
+        "--engine openai is not part of this version yet (OpenAI-compatible servers: vLLM, SGLang, llama.cpp server). Available now: llama-cpp[:<model.gguf>], scripted:<script.json>",
       );
     default:
       throw new CliError(
-        `unknown --engine "${spec}". Available: llama-cpp:<model.gguf>, scripted:<script.json>`,
+        `unknown --engine "${spec}". Available: llama-cpp[:<model.gguf>], scripted:<script.json>`,
       );
   }
 }

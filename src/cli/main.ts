@@ -90,7 +90,17 @@ function buildProgram(io: CliIo) {
   program
     .command("verify")
     .description("verify one solution (--problem with --step/--solution) or a JSONL file of them")
-    .requiredOption("-e, --engine <spec>", ENGINE_HELP)
+    .option("-e, --engine <spec>", ENGINE_HELP, "llama-cpp")
+    .option(
+      "-m, --model <model>",
+      "llama-cpp model: a .gguf file, a Hugging Face checkpoint folder, hf:<repo>/<file>.gguf, or a repo id (downloaded and converted once)",
+      "launch/ThinkPRM-1.5B",
+    )
+    .addOption(
+      new Option("--model-type <type>", "llama-cpp: conversion type for checkpoints")
+        .choices(["f32", "f16", "q8_0"] as const)
+        .default("q8_0" as const),
+    )
     .option(
       "-i, --input <file>",
       "JSONL of {id?, problem, steps | solution}; stdin when no --input and no --problem",
@@ -139,6 +149,22 @@ function buildProgram(io: CliIo) {
     .option("--context-size <n>", "llama-cpp: context window in tokens", int("--context-size", 256))
     .option("--json", "one JSON line per verification")
     .action(async (opts) => (await import("./commands/verify.js")).runVerify(io, opts));
+
+  program
+    .command("convert")
+    .description(
+      "convert a Hugging Face Qwen2 checkpoint folder (config.json, *.safetensors, tokenizer files) to GGUF",
+    )
+    .argument("<checkpoint>", "the checkpoint folder")
+    .requiredOption("-o, --out <file.gguf>", "where to write the GGUF file")
+    .addOption(
+      new Option("--type <type>", "weight type of the matrices")
+        .choices(["f32", "f16", "q8_0"] as const)
+        .default("f16" as const),
+    )
+    .action(async (checkpoint, opts) =>
+      (await import("./commands/convert.js")).runConvert(io, checkpoint, opts),
+    );
 
   const dev = program.command("dev").description("developer tools");
   dev

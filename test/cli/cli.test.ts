@@ -196,12 +196,12 @@ describe("thinkprm verify", () => {
   it("clear errors for engines and bad flags", async () => {
     const unknown = await cli(["verify", "-e", "gpt9", "--problem", "p", "--step", "a"]);
     expect(unknown.stderr).toContain(
-      'unknown --engine "gpt9". Available: llama-cpp:<model.gguf>, scripted:<script.json>',
+      'unknown --engine "gpt9". Available: llama-cpp[:<model.gguf>], scripted:<script.json>',
     );
     const notYet = await cli(["verify", "-e", "openai", "--problem", "p", "--step", "a"]);
     expect(notYet.stderr).toContain("not part of this version yet");
     const noFile = await cli(["verify", "-e", "llama-cpp:missing.gguf", "--problem", "p", "--step", "a"]);
-    expect(noFile.stderr).toContain("cannot open the model file (ENOENT)");
+    expect(noFile.stderr).toContain("model file not found: missing.gguf");
     const badScript = await cli(["verify", "-e", "scripted:s.json", "--problem", "p", "--step", "a"], {
       cwd: workdir({ "s.json": '{"replies": [3]}' }),
     });
@@ -209,8 +209,14 @@ describe("thinkprm verify", () => {
     const badK = await cli(["verify", "-e", "scripted:x", "-k", "0"]);
     expect(badK.code).toBe(2);
     expect(badK.stderr).toContain("-k must be an integer from 1 to 64");
-    const noEngine = await cli(["verify", "--problem", "p"]);
-    expect(noEngine.stderr).toContain("required option '-e, --engine <spec>' not specified");
+    // the default engine is llama-cpp with launch/ThinkPRM-1.5B; with no network it says what to do
+    const offline = await cli(["verify", "--problem", "p", "--step", "a"], {
+      env: { HF_HUB_OFFLINE: "1", THINKPRM_CACHE: workdir({}) },
+    });
+    expect(offline.code).toBe(2);
+    expect(offline.stderr).toContain(
+      "HF_HUB_OFFLINE is set, so the file list of launch/ThinkPRM-1.5B cannot be fetched",
+    );
     const noSolution = await cli(["verify", "-e", "scripted:x", "--problem", "p"], {
       cwd: workdir({ x: script(0.5) }),
     });

@@ -11,14 +11,17 @@ export interface CliRun {
 }
 
 /** Runs the real CLI in-process with the given stdin and working directory. */
-export async function cli(argv: string[], options: { stdin?: string; cwd?: string } = {}): Promise<CliRun> {
+export async function cli(
+  argv: string[],
+  options: { stdin?: string; cwd?: string; env?: Record<string, string> } = {},
+): Promise<CliRun> {
   let stdout = "";
   let stderr = "";
   const code = await runCli(argv, {
     stdin: Readable.from(options.stdin === undefined ? [] : [options.stdin]),
     stdout: { write: (s: string) => (stdout += s) },
     stderr: { write: (s: string) => (stderr += s) },
-    env: {},
+    env: options.env ?? {},
     cwd: options.cwd ?? process.cwd(),
   });
   return { code, stdout, stderr };

@@ -8,6 +8,8 @@ import { CliError, type CliIo, CommandExit, readSolutionInputs, writeJsonLine } 
 
 export interface VerifyCommandOptions {
   engine: string;
+  model: string;
+  modelType: "f32" | "f16" | "q8_0";
   input?: string;
   problem?: string;
   step?: string[];
@@ -46,6 +48,8 @@ async function* inputs(io: CliIo, opts: VerifyCommandOptions): AsyncGenerator<So
 /** Verifies each solution; exit code 1 when any verification had no valid chain. */
 export async function runVerify(io: CliIo, opts: VerifyCommandOptions): Promise<void> {
   const engine = await resolveEngine(io, opts.engine, {
+    model: opts.model,
+    modelType: opts.modelType,
     ...(opts.threads === undefined ? {} : { threads: opts.threads }),
     ...(opts.contextSize === undefined ? {} : { contextSize: opts.contextSize }),
   });

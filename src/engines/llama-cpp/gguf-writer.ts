@@ -2,6 +2,7 @@
  * A GGUF v3 writer: metadata key/values and tensors (F32, F16, Q8_0, Q4_0 from real floats).
  * Used by the checkpoint converter and by the test-model generator.
  */
+import { closeSync, openSync, writeSync } from "node:fs";
 import {
   GGML_BLOCK,
   GGUF_ALIGNMENT,
@@ -214,20 +215,36 @@ function scalarBytes(type: GgufValueType, value: number | string | boolean | big
   }
 }
 
-/** Serialises a complete GGUF v3 file. Keys are written in insertion order. */
-export function writeGguf(
-  metadata: Map<string, GgufValue> | Record<string, GgufValue>,
-  tensors: GgufTensor[],
-): Buffer {
+/** A tensor whose values are produced when it is written (one at a time, for large models). */
+export interface LazyGgufTensor {
+  name: string;
+  dims: number[];
+  type: GgmlType;
+  load: () => Float32Array;
+}
+
+type TensorShape = { name: string; dims: number[]; type: GgmlType };
+
+function encodedSize(t: TensorShape): number {
+  const count = t.dims.reduce((a, b) => a * b, 1);
+  const { bytes, weights } = GGML_BLOCK[t.type];
+  if (count % weights !== 0)
+    throw new Error(`tensor ${t.name}: ${GgmlType[t.type]} needs a multiple of ${weights} values`);
+  return (count / weights) * bytes;
+}
+
+function encodeChecked(t: TensorShape, data: Float32Array): Buffer {
+  const count = t.dims.reduce((a, b) => a * b, 1);
+  if (count !== data.length)
+    throw new Error(`tensor ${t.name}: dims ${t.dims.join("×")} need ${count} values, got ${data.length}`);
+  return encodeTensor(data, t.type);
+}
+
+type Metadata = Map<string, GgufValue> | Record<string, GgufValue>;
+
+/** Header, metadata and tensor table, padded to the alignment; the data section follows. */
+function ggufHeader(metadata: Metadata, tensors: TensorShape[]): ByteSink {
   const kvs = metadata instanceof Map ? [...metadata] : Object.entries(metadata);
-  const encoded = tensors.map((t) => {
-    const count = t.dims.reduce((a, b) => a * b, 1);
-    if (count !== t.data.length)
-      throw new Error(
-        `tensor ${t.name}: dims ${t.dims.join("×")} need ${count} values, got ${t.data.length}`,
-      );
-    return encodeTensor(t.data, t.type);
-  });
   const head = new ByteSink();
   head.u32(GGUF_MAGIC);
   head.u32(GGUF_VERSION);
@@ -245,19 +262,52 @@ export function writeGguf(
     }
   }
   let offset = 0;
-  tensors.forEach((t, i) => {
+  for (const t of tensors) {
     head.string(t.name);
     head.u32(t.dims.length);
     for (const d of t.dims) head.u64(d);
     head.u32(t.type);
     head.u64(offset);
-    offset += encoded[i]!.length;
+    offset += encodedSize(t);
     offset += (GGUF_ALIGNMENT - (offset % GGUF_ALIGNMENT)) % GGUF_ALIGNMENT;
-  });
+  }
   head.pad(GGUF_ALIGNMENT);
-  for (const e of encoded) {
-    head.push(e);
+  return head;
+}
+
+/** Serialises a complete GGUF v3 file in memory. Keys are written in insertion order. */
+export function writeGguf(metadata: Metadata, tensors: GgufTensor[]): Buffer {
+  const head = ggufHeader(metadata, tensors);
+  for (const t of tensors) {
+    head.push(encodeChecked(t, t.data));
     head.pad(GGUF_ALIGNMENT);
   }
   return head.concat();
+}
+
+/** Writes a GGUF file tensor by tensor, so only one tensor's values are in memory at a time. */
+export function writeGgufFile(
+  path: string,
+  metadata: Metadata,
+  tensors: LazyGgufTensor[],
+  onTensor?: (index: number, name: string) => void,
+): void {
+  const fd = openSync(path, "w");
+  try {
+    let at = 0;
+    const put = (b: Buffer) => {
+      writeSync(fd, b, 0, b.length, at);
+      at += b.length;
+    };
+    put(ggufHeader(metadata, tensors).concat());
+    for (const [i, t] of tensors.entries()) {
+      onTensor?.(i, t.name);
+      const bytes = encodeChecked(t, t.load());
+      put(bytes);
+      const rem = bytes.length % GGUF_ALIGNMENT;
+      if (rem) put(Buffer.alloc(GGUF_ALIGNMENT - rem));
+    }
+  } finally {
+    closeSync(fd);
+  }
 }

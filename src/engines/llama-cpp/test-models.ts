@@ -87,7 +87,7 @@ export interface TinyShape {
 export const TINY_SHAPE: TinyShape = { hidden: 64, layers: 2, heads: 4, kvHeads: 2, ff: 128, context: 4096 };
 
 /** mulberry32: a small seeded PRNG, so generated models are identical run to run. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -102,8 +102,8 @@ export interface QwenModelSpec {
   name: string;
   shape: TinyShape;
   vocab: ReturnType<typeof buildByteBpeVocab>;
-  /** Fills a weight matrix; `null` means zeros. */
-  weight: ((n: number) => Float32Array) | null;
+  /** Fills a weight matrix (by GGUF tensor name); `null` means zeros. */
+  weight: ((name: string, n: number) => Float32Array) | null;
   outputBias?: Float32Array;
   matrixType?: GgmlType;
 }
@@ -117,7 +117,7 @@ export function buildQwen2Gguf(spec: QwenModelSpec): Buffer {
   const type = spec.matrixType ?? GgmlType.F32;
   const w = (name: string, dims: number[]): GgufTensor => {
     const n = dims.reduce((a, b) => a * b, 1);
-    return { name, dims, type, data: spec.weight ? spec.weight(n) : new Float32Array(n) };
+    return { name, dims, type, data: spec.weight ? spec.weight(name, n) : new Float32Array(n) };
   };
   const ones = (name: string, n: number): GgufTensor => ({
     name,
@@ -168,7 +168,8 @@ export function buildQwen2Gguf(spec: QwenModelSpec): Buffer {
     "qwen2.attention.layer_norm_rms_epsilon": f32(1e-6),
     "qwen2.rope.freq_base": f32(1e6),
     "tokenizer.ggml.model": str("gpt2"),
-    "tokenizer.ggml.pre": str("qwen2"),
+    // llama.cpp's name for R1-Distill-Qwen's pre-tokenizer (same splitting rule as qwen2), as the converter writes
+    "tokenizer.ggml.pre": str("deepseek-r1-qwen"),
     "tokenizer.ggml.tokens": strArray(vocab.tokens),
     "tokenizer.ggml.token_type": i32Array(vocab.types),
     "tokenizer.ggml.merges": strArray(vocab.merges),
@@ -192,7 +193,7 @@ export function makeTinyModel(seed = 1): Buffer {
     name: "thinkprm-tiny",
     shape: TINY_SHAPE,
     vocab: tinyVocab(),
-    weight: (n) => Float32Array.from({ length: n }, () => (next() * 2 - 1) * 0.5),
+    weight: (_name, n) => Float32Array.from({ length: n }, () => (next() * 2 - 1) * 0.5),
   });
 }
 
