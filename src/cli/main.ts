@@ -170,12 +170,14 @@ function buildProgram(io: CliIo) {
   dev
     .command("make-model")
     .description(
-      "write a model the project generates itself (no download): tiny random qwen2, or the constant-logit oracle",
+      "write a model the project generates itself (no download): tiny (random qwen2), constant (the P(Yes) oracle),\nqwen-tokenizer (tiny weights, the real Qwen/R1 tokenizer), hf-tiny (a Hugging Face checkpoint folder),\nshape-1.5b (ThinkPRM-1.5B's shape, random weights, for benchmarks)",
     )
     .addOption(
-      new Option("--kind <kind>", "which model").choices(["tiny", "constant"] as const).makeOptionMandatory(),
+      new Option("--kind <kind>", "which model")
+        .choices(["tiny", "constant", "qwen-tokenizer", "hf-tiny", "shape-1.5b"] as const)
+        .makeOptionMandatory(),
     )
-    .requiredOption("-o, --out <file.gguf>", "where to write it")
+    .requiredOption("-o, --out <path>", "where to write it (a folder for hf-tiny)")
     .option("--seed <n>", "tiny: weight seed", int("--seed", 0), 1)
     .action(async (opts) => (await import("./commands/make-model.js")).runMakeModel(io, opts));
 

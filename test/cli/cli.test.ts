@@ -245,3 +245,54 @@ describe("the installed binary", () => {
     );
   });
 });
+
+describe("thinkprm convert and dev make-model", () => {
+  it("make-model hf-tiny, convert it, and verify with the converted model on the embedded engine", async () => {
+    const dir = workdir({ "in.jsonl": jsonl(record) });
+    const made = await cli(["dev", "make-model", "--kind", "hf-tiny", "-o", "ckpt"], { cwd: dir });
+    expect(made.stdout).toContain("model.safetensors");
+    const conv = await cli(["convert", "ckpt", "-o", "m.gguf", "--type", "q8_0"], { cwd: dir });
+    expect(conv.code).toBe(0);
+    expect(conv.stdout).toMatch(/wrote m.gguf: 27 tensors, q8_0/);
+    const v = await cli(
+      [
+        "verify",
+        "-e",
+        "llama-cpp",
+        "-m",
+        "m.gguf",
+        "--threads",
+        "1",
+        "--max-tokens",
+        "8",
+        "-i",
+        "in.jsonl",
+        "--json",
+      ],
+      {
+        cwd: dir,
+      },
+    );
+    expect(v.stderr).toBe("");
+    const out = JSON.parse(v.stdout);
+    expect(out.chains[0].usage.generatedTokens).toBeGreaterThan(0);
+  });
+
+  it("a checkpoint folder given as --model is converted once into the cache", async () => {
+    const dir = workdir({ "in.jsonl": jsonl(record) });
+    await cli(["dev", "make-model", "--kind", "hf-tiny", "-o", "ckpt"], { cwd: dir });
+    const env = { THINKPRM_CACHE: join(dir, "cache") };
+    const args = ["verify", "-m", "ckpt", "--threads", "1", "--max-tokens", "4", "-i", "in.jsonl", "--json"];
+    const first = await cli(args, { cwd: dir, env });
+    expect(first.stderr).toMatch(/converting .*ckpt to .*q8_0\.gguf \(q8_0\), once/);
+    const second = await cli(args, { cwd: dir, env });
+    expect(second.stderr).toBe("");
+    expect(second.code).toBe(first.code);
+  });
+
+  it("convert fails clearly on a folder that is not a checkpoint", async () => {
+    const r = await cli(["convert", ".", "-o", "x.gguf"], { cwd: workdir({}) });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/has no config.json/);
+  });
+});

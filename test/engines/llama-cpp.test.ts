@@ -24,6 +24,9 @@ const engine = (modelPath: string, extra = {}) =>
   LlamaCppEngine.create({ modelPath, threads: 1, contextSize: 2048, ...extra });
 
 runEngineConformance("llama-cpp (tiny generated qwen2)", () => engine(tiny), { timeoutMs: 60_000 });
+runEngineConformance("llama-cpp, 2 parallel sequences", () => engine(tiny, { sequences: 2 }), {
+  timeoutMs: 60_000,
+});
 
 describe("constant-logit oracle through the real engine", () => {
   it("absolute next-token probabilities are the hand-set ones", async () => {

@@ -35,6 +35,12 @@ export interface LlamaCppEngineOptions {
   decisionProbabilities?: "ratio" | "absolute";
   /** How many top alternatives `topLogprobs` may return; 0 disables. Default 20. */
   maxTopLogprobs?: number;
+  /**
+   * Context sequences: with more than one, the `n` samples of a request run concurrently, one per
+   * sequence (each evaluates the prompt itself; llama.cpp batches their tokens). Default 1, which
+   * on a 2-core CPU is as fast or faster (see `npm run bench:engine`).
+   */
+  sequences?: number;
 }
 
 const BOXED_OPEN = /\\boxed\s*\{\s*(?:\\(?:text|textbf|mathrm)\s*\{\s*)?$/;
@@ -67,7 +73,7 @@ export class LlamaCppEngine implements EngineV1 {
   private constructor(
     private readonly model: LlamaModel,
     private readonly context: LlamaContext,
-    private readonly sequence: LlamaContextSequence,
+    private readonly sequences: LlamaContextSequence[],
     private readonly options: LlamaCppEngineOptions,
     threads: number,
   ) {
@@ -110,13 +116,26 @@ export class LlamaCppEngine implements EngineV1 {
       });
     }
     const contextSize = options.contextSize ?? Math.min(model.trainContextSize || 4096, 16384);
-    const context = await model.createContext({ contextSize, threads, sequences: 1 });
-    return new LlamaCppEngine(model, context, context.getSequence(), options, threads);
+    const count = Math.max(1, options.sequences ?? 1);
+    const context = await model.createContext({ contextSize, threads, sequences: count });
+    const sequences = Array.from({ length: count }, () => context.getSequence());
+    return new LlamaCppEngine(model, context, sequences, options, threads);
   }
 
-  /** Tokens of a text with this model's tokenizer, special tokens parsed (e.g. for length filters). */
+  /** Token ids of a text with this model's tokenizer, special tokens parsed. */
+  tokenize(text: string): number[] {
+    return this.tokenizePrompt(text);
+  }
+
+  /** Tokens of a text with this model's tokenizer (e.g. for length filters). */
   tokenCount(text: string): number {
     return this.tokenizePrompt(text).length;
+  }
+
+  /** Forgets every cached prefix (for measuring the cost without reuse). */
+  async resetCache(): Promise<void> {
+    for (const seq of this.sequences) await seq.clearHistory();
+    this.known = [];
   }
 
   private tokenizePrompt(prompt: string): Token[] {
@@ -137,11 +156,11 @@ export class LlamaCppEngine implements EngineV1 {
    * evaluated (at least one, since generation and probabilities come from the last one) and how many
    * were reused.
    */
-  private async align(tokens: Token[]): Promise<{ rest: Token[]; reused: number }> {
-    let { firstDifferentIndex: same } = this.sequence.compareContextTokens(tokens);
+  private async align(tokens: Token[], seq = this.sequences[0]!): Promise<{ rest: Token[]; reused: number }> {
+    let { firstDifferentIndex: same } = seq.compareContextTokens(tokens);
     if (same >= tokens.length) same = tokens.length - 1;
-    if (same < this.sequence.nextTokenIndex) {
-      await this.sequence.eraseContextTokenRanges([{ start: same, end: this.sequence.nextTokenIndex }]);
+    if (same < seq.nextTokenIndex) {
+      await seq.eraseContextTokenRanges([{ start: same, end: seq.nextTokenIndex }]);
     }
     return { rest: tokens.slice(same), reused: same };
   }
@@ -155,28 +174,29 @@ export class LlamaCppEngine implements EngineV1 {
           `the prompt has ${tokens.length} tokens but the context holds ${this.context.contextSize}; raise the context size`,
         );
       }
-      const choices: CompletionChoice[] = [];
-      let promptTokens = 0;
-      let reusedPromptTokens = 0;
-      for (let i = 0; i < (request.n ?? 1); i++) {
-        if (request.signal?.aborted)
-          throw new EngineError("request aborted", { cause: request.signal.reason });
-        const { rest, reused } = await this.align(tokens);
-        if (i === 0) {
-          promptTokens = rest.length;
-          reusedPromptTokens = reused;
+      const n = request.n ?? 1;
+      const results: { choice: CompletionChoice; rest: number; reused: number }[] = new Array(n);
+      // sample i runs on sequence i mod S; samples on one sequence run in turn, sequences concurrently
+      const lanes = this.sequences.map(async (seq, lane) => {
+        for (let i = lane; i < n; i += this.sequences.length) {
+          if (request.signal?.aborted)
+            throw new EngineError("request aborted", { cause: request.signal.reason });
+          const { rest, reused } = await this.align(tokens, seq);
+          const seed = request.seed === undefined ? undefined : request.seed + i;
+          const { choice, prefix } = await this.generate(seq, rest, tokens.length, request, seed);
+          results[i] = { choice, rest: rest.length, reused };
+          this.remember(request.prompt + prefix.text, [...tokens, ...(prefix.ids as Token[])]);
         }
-        const seed = request.seed === undefined ? undefined : request.seed + i;
-        const { choice, prefix } = await this.generate(rest, tokens.length, request, seed);
-        choices.push(choice);
-        this.remember(request.prompt + prefix.text, [...tokens, ...(prefix.ids as Token[])]);
-      }
+      });
+      await Promise.all(lanes);
+      const choices = results.map((r) => r.choice);
       return {
         choices,
         usage: {
-          promptTokens,
-          reusedPromptTokens,
-          generatedTokens: choices.reduce((s, c) => s + c.generatedTokens, 0),
+          // every sample's own prompt evaluation counts (one sequence reuses it after the first sample)
+          promptTokens: results.reduce((sum, r) => sum + r.rest, 0),
+          reusedPromptTokens: results.reduce((sum, r) => sum + r.reused, 0),
+          generatedTokens: choices.reduce((sum, c) => sum + c.generatedTokens, 0),
         },
       };
     });
@@ -184,6 +204,7 @@ export class LlamaCppEngine implements EngineV1 {
 
   /** One sample: evaluate `input` and generate until EOS, a stop string, maxTokens or the context end. */
   private async generate(
+    seq: LlamaContextSequence,
     input: Token[],
     promptLength: number,
     request: CompletionRequest,
@@ -228,7 +249,7 @@ export class LlamaCppEngine implements EngineV1 {
 
     generation: for (;;) {
       // fast path: the sequence's own generator; it stops by itself at an end-of-generation token
-      const loop = this.sequence.evaluate(next, sampling); // no repeat penalty: evaluate applies none unless asked
+      const loop = seq.evaluate(next, sampling); // no repeat penalty: evaluate applies none unless asked
       probeToken = undefined;
       for await (const token of loop) {
         if (request.signal?.aborted) break generation;
@@ -242,7 +263,7 @@ export class LlamaCppEngine implements EngineV1 {
       }
       if (probeToken === undefined) break; // EOS
       // `probeToken` was sampled but not yet evaluated: evaluate it and read the next token's distribution
-      const [out] = await this.sequence.controlledEvaluate([
+      const [out] = await seq.controlledEvaluate([
         [probeToken, { generateNext: { token: true, probabilities: true, options: sampling } }],
       ]);
       if (!accept(probeToken, 0)) break;
@@ -279,7 +300,7 @@ export class LlamaCppEngine implements EngineV1 {
         const { TokenBias } = await import("node-llama-cpp");
         const bias = new TokenBias(this.model.tokenizer);
         for (const [t] of ids) bias.set(t!, { logit: 100 });
-        const out = await this.sequence.controlledEvaluate([
+        const out = await this.sequences[0]!.controlledEvaluate([
           ...rest.slice(0, -1),
           [
             rest.at(-1)!,
@@ -307,7 +328,7 @@ export class LlamaCppEngine implements EngineV1 {
         const { rest: r } = i === 0 ? { rest } : await this.align(tokens);
         const input = [...r, ...cand.slice(0, -1)];
         const marks = new Set(Array.from({ length: cand.length }, (_, k) => input.length - cand.length + k));
-        const out = await this.sequence.controlledEvaluate(
+        const out = await this.sequences[0]!.controlledEvaluate(
           input.map((t, k) => (marks.has(k) ? [t, { generateNext: { probabilities: true } }] : t)),
         );
         let logprob: number | null = 0;

@@ -220,7 +220,8 @@ export interface LazyGgufTensor {
   name: string;
   dims: number[];
   type: GgmlType;
-  load: () => Float32Array;
+  /** The values, or bytes already encoded in `type` (e.g. random blocks for throughput models). */
+  load: () => Float32Array | Buffer;
 }
 
 type TensorShape = { name: string; dims: number[]; type: GgmlType };
@@ -302,7 +303,10 @@ export function writeGgufFile(
     put(ggufHeader(metadata, tensors).concat());
     for (const [i, t] of tensors.entries()) {
       onTensor?.(i, t.name);
-      const bytes = encodeChecked(t, t.load());
+      const data = t.load();
+      const bytes = Buffer.isBuffer(data) ? data : encodeChecked(t, data);
+      if (bytes.length !== encodedSize(t))
+        throw new Error(`tensor ${t.name}: ${bytes.length} bytes, expected ${encodedSize(t)}`);
       put(bytes);
       const rem = bytes.length % GGUF_ALIGNMENT;
       if (rem) put(Buffer.alloc(GGUF_ALIGNMENT - rem));

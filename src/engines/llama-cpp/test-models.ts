@@ -101,7 +101,9 @@ export function prng(seed: number): () => number {
 export interface QwenModelSpec {
   name: string;
   shape: TinyShape;
-  vocab: ReturnType<typeof buildByteBpeVocab>;
+  vocab: { tokens: string[]; types: GgufTokenType[]; merges: string[]; special: Record<string, number> };
+  /** Omit `output.weight`: llama.cpp then ties the output to the embedding. */
+  tiedOutput?: boolean;
   /** Fills a weight matrix (by GGUF tensor name); `null` means zeros. */
   weight: ((name: string, n: number) => Float32Array) | null;
   outputBias?: Float32Array;

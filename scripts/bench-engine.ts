@@ -1,0 +1,159 @@
+/**
+ * npm run bench:engine — the embedded engine on a 1.5B-shaped random-weight Q8_0 model (the shape
+ * of ThinkPRM-1.5B), 2 threads. Prints a table and the ratios the engine is held to:
+ *   1. raw node-llama-cpp decode tok/s vs our verify loop's tok/s          (goal ≥ 0.95)
+ *   2. tokens evaluated for the decision vs prompt + chain length           (goal: only the decision string)
+ *   3. best-of-N, N = 4 on one problem: prompt tokens with prefix reuse vs naive (goal ≥ 2.5× fewer)
+ *   4. K = 4 samples on 4 parallel sequences vs one after another           (measured, not assumed)
+ * Options: --tokens N (generation length, default 64), --threads N (default 2).
+ */
+import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { BUILTIN_CHAT_TEMPLATES } from "../src/engines/chat-template.js";
+import { LlamaCppEngine } from "../src/engines/llama-cpp/engine.js";
+import { writeShape15bModel } from "../src/engines/llama-cpp/shape-model.js";
+import { buildPrompt } from "../src/verifier/prompt.js";
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const TOKENS = arg("tokens", 64);
+const THREADS = arg("threads", 2);
+const dir = ".bench";
+const modelPath = join(dir, "shape-1.5b-q8_0.gguf");
+const r1 = BUILTIN_CHAT_TEMPLATES["r1-distill-qwen"];
+
+function seconds(t0: bigint): number {
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+async function main() {
+  mkdirSync(dir, { recursive: true });
+  if (!existsSync(modelPath)) {
+    const t0 = process.hrtime.bigint();
+    process.stderr.write(`writing ${modelPath} (random weights, R1-Distill-Qwen-1.5B shape)…\n`);
+    writeShape15bModel(modelPath);
+    process.stderr.write(
+      `  ${(statSync(modelPath).size / 2 ** 30).toFixed(2)} GiB in ${seconds(t0).toFixed(1)} s\n`,
+    );
+  }
+  // a real MATH-500 problem and four short candidate solutions
+  const mathPath = join("..", "shared", "data", "math500", "test.jsonl");
+  const problem = existsSync(mathPath)
+    ? (JSON.parse(readFileSync(mathPath, "utf8").split("\n")[4]!) as { problem: string }).problem
+    : "Let $f(x) = 2x^2 - 3x + 1$. For how many integers $n$ with $1 \\le n \\le 100$ is $f(n)$ divisible by $7$?";
+  const candidates = [
+    [
+      "Factor: f(x) = (2x - 1)(x - 1).",
+      "So 7 divides f(n) iff 7 | 2n - 1 or 7 | n - 1.",
+      "That gives n ≡ 4 or 1 mod 7, 28 values.",
+    ],
+    ["Try residues mod 7.", "f(0..6) mod 7 = 1, 0, 3, 3, 0, 1, 6.", "Two residues, so about 2/7 of 100: 28."],
+    ["f(n) = 2n^2 - 3n + 1.", "Roots mod 7 are n = 1 and n = 4.", "Count n ≤ 100: 15 + 14 = 29."],
+    [
+      "Use the quadratic formula mod 7.",
+      "The discriminant is 1, so n = (3 ± 1)/4 mod 7.",
+      "Hence n ≡ 1 or 4, 29 values.",
+    ],
+  ];
+  const prompts = candidates.map((steps) => buildPrompt({ problem, steps }, { chatTemplate: r1 }));
+
+  const engine = await LlamaCppEngine.create({ modelPath, threads: THREADS, contextSize: 4096 });
+  const rows: [string, string][] = [];
+
+  // 1. decode speed: raw node-llama-cpp loop vs our engine, both after the prompt is in the cache
+  const { getLlama, LlamaLogLevel } = await import("node-llama-cpp");
+  const llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error });
+  const rawModel = await llama.loadModel({ modelPath });
+  const rawCtx = await rawModel.createContext({ contextSize: 4096, threads: THREADS });
+  const rawSeq = rawCtx.getSequence();
+  const promptTokens = rawModel.tokenize(prompts[0]!, true);
+  await rawSeq.evaluateWithoutGeneratingNewTokens(promptTokens.slice(0, -1));
+  let t0 = process.hrtime.bigint();
+  let n = 0;
+  for await (const _ of rawSeq.evaluate(promptTokens.slice(-1), { temperature: 0 })) if (++n >= TOKENS) break;
+  const rawRate = n / seconds(t0);
+  await rawCtx.dispose();
+  await rawModel.dispose();
+
+  await engine.complete({ prompt: prompts[0]!, maxTokens: 1 }); // prompt into the cache
+  t0 = process.hrtime.bigint();
+  const gen = await engine.complete({ prompt: prompts[0]!, maxTokens: TOKENS });
+  const ourRate = gen.choices[0]!.generatedTokens / seconds(t0);
+  rows.push(["raw node-llama-cpp decode", `${rawRate.toFixed(2)} tok/s`]);
+  rows.push(["thinkprm engine decode", `${ourRate.toFixed(2)} tok/s`]);
+  rows.push(["  ratio (goal ≥ 0.95)", (ourRate / rawRate).toFixed(3)]);
+
+  // 2. decision cost: the decision continues the chain already in the cache
+  const chain = gen.choices[0]!.text;
+  const decisionPrompt = `${prompts[0]}${chain}\n</think>\nIs the solution correct?`;
+  t0 = process.hrtime.bigint();
+  const dec = await engine.nextTokenProbabilities(decisionPrompt, [" Yes", " No"]);
+  const decisionSeconds = seconds(t0);
+  const total = engine.tokenCount(decisionPrompt);
+  const decisionString =
+    engine.tokenCount(`${prompts[0]}${chain}\n</think>\nIs the solution correct?`) -
+    engine.tokenCount(`${prompts[0]}${chain}`);
+  rows.push([
+    "decision: tokens evaluated",
+    `${dec.usage.promptTokens} of ${total} (decision string ≈ ${decisionString})`,
+  ]);
+  rows.push(["decision: wall time", `${(decisionSeconds * 1000).toFixed(0)} ms`]);
+
+  // 3. best-of-N prompt evaluation, N = 4: with prefix reuse vs from scratch
+  const score = async (reset: boolean) => {
+    let evaluated = 0;
+    await engine.resetCache();
+    const t = process.hrtime.bigint();
+    for (const p of prompts) {
+      if (reset) await engine.resetCache();
+      evaluated += (await engine.nextTokenProbabilities(p, [" Yes", " No"])).usage.promptTokens;
+    }
+    return { evaluated, seconds: seconds(t) };
+  };
+  const naive = await score(true);
+  const reuse = await score(false);
+  rows.push(["best-of-4 prompt tokens, naive", `${naive.evaluated} (${naive.seconds.toFixed(1)} s)`]);
+  rows.push(["best-of-4 prompt tokens, prefix reuse", `${reuse.evaluated} (${reuse.seconds.toFixed(1)} s)`]);
+  rows.push([
+    "  ratio (goal ≥ 2.5×)",
+    `${(naive.evaluated / reuse.evaluated).toFixed(2)}× fewer tokens, ${(naive.seconds / reuse.seconds).toFixed(2)}× faster`,
+  ]);
+  await engine.close();
+
+  // 4. K = 4 samples: parallel sequences vs one after another (each sample generates TOKENS/2)
+  const k = async (sequences: number) => {
+    const e = await LlamaCppEngine.create({ modelPath, threads: THREADS, contextSize: 4096, sequences });
+    const t = process.hrtime.bigint();
+    const r = await e.complete({
+      prompt: prompts[0]!,
+      n: 4,
+      maxTokens: Math.max(1, TOKENS / 2),
+      temperature: 0.6,
+      seed: 1,
+    });
+    const s = seconds(t);
+    await e.close();
+    return { s, tokens: r.usage.generatedTokens, prompt: r.usage.promptTokens };
+  };
+  const seq = await k(1);
+  const par = await k(4);
+  rows.push([
+    "K=4, one sequence",
+    `${seq.s.toFixed(1)} s (${seq.prompt} prompt + ${seq.tokens} generated tokens)`,
+  ]);
+  rows.push([
+    "K=4, four parallel sequences",
+    `${par.s.toFixed(1)} s (${par.prompt} prompt + ${par.tokens} generated tokens)`,
+  ]);
+  rows.push(["  parallel / sequential wall time", (par.s / seq.s).toFixed(2)]);
+
+  const width = Math.max(...rows.map(([a]) => a.length));
+  console.log(
+    `\nbench:engine — ${modelPath}, ${THREADS} threads, ${TOKENS} generated tokens, prompt ${promptTokens.length} tokens\n`,
+  );
+  for (const [a, b] of rows) console.log(`${a.padEnd(width)}  ${b}`);
+}
+
+await main();
