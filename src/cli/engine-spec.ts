@@ -5,6 +5,7 @@
  *   and replaying recorded chains). Script: `{ "replies": [chain, …], "probabilities": {" Yes": p,
  *   " No": q}, "rules": [{ "when": "<prompt substring>", "reply": chain, "probabilities": {…} }] }`.
  */
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { z } from "zod";
 import { describeZodError } from "../datasets/jsonl.js";
@@ -25,7 +26,10 @@ const probabilitiesSchema = z.record(z.string(), z.number().min(0).max(1));
 const scriptSchema = z.object({
   modelId: z.string().optional(),
   replies: z.array(replySchema).default([]),
-  probabilities: probabilitiesSchema.optional(),
+  /** A fixed map, or "prompt-hash": P(" Yes") a pseudo-random function of the prompt (deterministic). */
+  probabilities: z.union([probabilitiesSchema, z.literal("prompt-hash")]).optional(),
+  /** Simulated latency per engine call, in milliseconds. */
+  latencyMs: z.number().min(0).max(60_000).optional(),
   rules: z
     .array(
       z.object({
@@ -61,8 +65,14 @@ function scriptedEngine(io: CliIo, path: string): Engine {
   if (!parsed.success) throw new CliError(`--engine scripted: ${path}: ${describeZodError(parsed.error)}`);
   const script = parsed.data;
   let cursor = 0;
+  const promptHash = (prompt: string) => {
+    const p = (createHash("sha256").update(prompt).digest().readUInt32LE(0) % 999) / 1000 + 0.0005;
+    return { " Yes": p, " No": 1 - p, yes: p, no: 1 - p };
+  };
+  const fixed = script.probabilities;
   return new ScriptedEngine({
     modelId: script.modelId ?? path,
+    ...(script.latencyMs ? { latencyMs: script.latencyMs } : {}),
     respond: (request): ScriptedReply => {
       const rule = script.rules.find((r) => r.reply !== undefined && request.prompt.includes(r.when));
       if (rule?.reply !== undefined) return rule.reply;
@@ -72,8 +82,7 @@ function scriptedEngine(io: CliIo, path: string): Engine {
     },
     probabilities: (prompt) =>
       script.rules.find((r) => r.probabilities && prompt.includes(r.when))?.probabilities ??
-      script.probabilities ??
-      {},
+      (fixed === "prompt-hash" ? promptHash(prompt) : (fixed ?? {})),
   });
 }
 

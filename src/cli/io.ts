@@ -1,7 +1,8 @@
 /** What a command may touch: its streams and environment, injectable for in-process tests. */
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import type { StepSplitRule } from "../core/step-split.js";
 import type { SolutionInput } from "../core/types.js";
 import { InputError, openInput, readJsonl } from "../datasets/jsonl.js";
@@ -49,6 +50,37 @@ export async function readText(io: CliIo, path: string | undefined, what: string
   const full = resolvePath(io, path);
   if (!existsSync(full)) throw new CliError(`${what} file not found: ${path}`);
   return readFileSync(full, "utf8");
+}
+
+/** All solution records of `--input <file>` or stdin, with the input's content hash (a run's identity). */
+export async function loadSolutionInputs(
+  io: CliIo,
+  input: string | undefined,
+  splitRule: StepSplitRule,
+): Promise<{ items: SolutionInput[]; source: string; sha256: string }> {
+  const fromStdin = input === undefined || input === "-";
+  const source = fromStdin ? "<stdin>" : input;
+  let text: string;
+  if (fromStdin) {
+    text = await readText(io, undefined, "input");
+  } else {
+    const full = resolvePath(io, input);
+    if (!existsSync(full) || !statSync(full).isFile()) {
+      throw new CliError(
+        `input file not found: ${input} (give a JSONL file of {problem, steps} records, or pipe it on stdin)`,
+      );
+    }
+    text = readFileSync(full, "utf8");
+  }
+  const items: SolutionInput[] = [];
+  try {
+    for await (const line of readJsonl(Readable.from([text]), source))
+      items.push(toSolutionInput(line, source, splitRule));
+  } catch (error) {
+    if (error instanceof InputError) throw new CliError(error.message);
+    throw error;
+  }
+  return { items, source, sha256: createHash("sha256").update(text).digest("hex") };
 }
 
 /** Streams solution records from `--input <file>` or stdin. */

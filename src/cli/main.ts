@@ -147,6 +147,18 @@ function buildProgram(io: CliIo) {
     )
     .option("--threads <n>", "llama-cpp: CPU threads (default min(2, cores))", int("--threads", 1, 256))
     .option("--context-size <n>", "llama-cpp: context window in tokens", int("--context-size", 256))
+    .option(
+      "--store <file>",
+      "run store (SQLite): results, progress and the engine-call cache",
+      ".thinkprm/runs.sqlite",
+    )
+    .option("--no-store", "keep nothing on disk (no resume)")
+    .option(
+      "--resume <run>",
+      "continue this run (by default an unfinished run with the same settings and input continues)",
+    )
+    .option("--shard <i/n>", "verify only items i, i+n, i+2n, … (0-based), for several processes")
+    .option("-q, --quiet", "no progress display")
     .option("--json", "one JSON line per verification")
     .action(async (opts) => (await import("./commands/verify.js")).runVerify(io, opts));
 
@@ -165,6 +177,38 @@ function buildProgram(io: CliIo) {
     .action(async (checkpoint, opts) =>
       (await import("./commands/convert.js")).runConvert(io, checkpoint, opts),
     );
+
+  const runs = program.command("runs").description("the run store: list, show, export and merge runs");
+  const storeOption = () => new Option("--store <file>", "run store").default(".thinkprm/runs.sqlite");
+  runs
+    .command("list")
+    .description("every run: id, command, status, progress, tokens")
+    .addOption(storeOption())
+    .option("--json", "one JSON line per run")
+    .action(async (opts) => (await import("./commands/runs.js")).runRunsList(io, opts));
+  runs
+    .command("show")
+    .description("one run's configuration, status, timings, token totals and metrics")
+    .argument("<run>", "run id (a unique prefix is enough)")
+    .addOption(storeOption())
+    .action(async (id, opts) => (await import("./commands/runs.js")).runRunsShow(io, id, opts));
+  runs
+    .command("export")
+    .description("a run's results, in input order")
+    .argument("<run>", "run id (a unique prefix is enough)")
+    .addOption(storeOption())
+    .addOption(
+      new Option("--format <format>", "output format")
+        .choices(["jsonl", "csv"] as const)
+        .default("jsonl" as const),
+    )
+    .action(async (id, opts) => (await import("./commands/runs.js")).runRunsExport(io, id, opts));
+  runs
+    .command("merge")
+    .description("copy the runs, results and cache of other store files (e.g. shards) into one")
+    .argument("<stores...>", "store files to merge in")
+    .requiredOption("--into <file>", "the store to merge into (created if absent)")
+    .action(async (sources, opts) => (await import("./commands/runs.js")).runRunsMerge(io, sources, opts));
 
   const dev = program.command("dev").description("developer tools");
   dev

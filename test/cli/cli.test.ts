@@ -113,6 +113,7 @@ describe("thinkprm verify", () => {
     const r = await cli(
       [
         "verify",
+        "-q",
         "-e",
         "scripted:s.json",
         "--problem",
@@ -257,6 +258,7 @@ describe("thinkprm convert and dev make-model", () => {
     const v = await cli(
       [
         "verify",
+        "-q",
         "-e",
         "llama-cpp",
         "-m",
@@ -282,7 +284,19 @@ describe("thinkprm convert and dev make-model", () => {
     const dir = workdir({ "in.jsonl": jsonl(record) });
     await cli(["dev", "make-model", "--kind", "hf-tiny", "-o", "ckpt"], { cwd: dir });
     const env = { THINKPRM_CACHE: join(dir, "cache") };
-    const args = ["verify", "-m", "ckpt", "--threads", "1", "--max-tokens", "4", "-i", "in.jsonl", "--json"];
+    const args = [
+      "verify",
+      "-q",
+      "-m",
+      "ckpt",
+      "--threads",
+      "1",
+      "--max-tokens",
+      "4",
+      "-i",
+      "in.jsonl",
+      "--json",
+    ];
     const first = await cli(args, { cwd: dir, env });
     expect(first.stderr).toMatch(/converting .*ckpt to .*q8_0\.gguf \(q8_0\), once/);
     const second = await cli(args, { cwd: dir, env });

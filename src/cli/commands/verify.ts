@@ -1,10 +1,15 @@
 import { splitSteps } from "../../core/step-split.js";
 import type { SolutionInput } from "../../core/types.js";
+import { CachedEngine } from "../../engines/cached.js";
+import { RunStore } from "../../store/run-store.js";
 import { ThinkPrmVerifier } from "../../verifier/thinkprm-verifier.js";
+import type { Verification } from "../../verifier/types.js";
 import { resolveChatTemplate } from "../chat-template-option.js";
 import { resolveEngine } from "../engine-spec.js";
 import { formatVerification } from "../format.js";
-import { CliError, type CliIo, CommandExit, readSolutionInputs, writeJsonLine } from "../io.js";
+import { CliError, type CliIo, CommandExit, loadSolutionInputs, resolvePath, writeJsonLine } from "../io.js";
+import { Progress } from "../progress.js";
+import { parseShard, type Shard } from "../shard.js";
 
 export interface VerifyCommandOptions {
   engine: string;
@@ -27,10 +32,17 @@ export interface VerifyCommandOptions {
   stepMax: "numeric" | "lexicographic";
   threads?: number;
   contextSize?: number;
+  store: string | false;
+  resume?: string;
+  shard?: string;
+  quiet?: boolean;
   json?: boolean;
 }
 
-async function* inputs(io: CliIo, opts: VerifyCommandOptions): AsyncGenerator<SolutionInput> {
+async function inputs(
+  io: CliIo,
+  opts: VerifyCommandOptions,
+): Promise<{ items: SolutionInput[]; source: string; sha256: string }> {
   if (opts.problem !== undefined) {
     if (opts.input !== undefined) throw new CliError("give either --input or --problem, not both");
     if (opts.step && opts.solution !== undefined)
@@ -38,21 +50,32 @@ async function* inputs(io: CliIo, opts: VerifyCommandOptions): AsyncGenerator<So
     const steps = opts.step ?? (opts.solution !== undefined ? splitSteps(opts.solution) : undefined);
     if (!steps)
       throw new CliError("--problem needs its solution: --step <text> (repeat) or --solution <text>");
-    yield { problem: opts.problem, steps };
-    return;
+    return { items: [{ problem: opts.problem, steps }], source: "<flags>", sha256: "" };
   }
   if (opts.step || opts.solution !== undefined) throw new CliError("--step/--solution need --problem");
-  yield* readSolutionInputs(io, opts.input, "auto");
+  return loadSolutionInputs(io, opts.input, "auto");
 }
 
-/** Verifies each solution; exit code 1 when any verification had no valid chain. */
+/** A result's key within its run: the record's id, or its position in the input. */
+const itemKey = (input: SolutionInput, index: number) => input.id ?? `#${index + 1}`;
+
+/**
+ * Verifies each solution. Results go to the run store as they are produced (with the engine-call
+ * cache), so an interrupted run resumes where it stopped: automatically for the same configuration
+ * and input, or with `--resume <run>`. Exit code 1 when any verification had no valid chain.
+ */
 export async function runVerify(io: CliIo, opts: VerifyCommandOptions): Promise<void> {
-  const engine = await resolveEngine(io, opts.engine, {
+  const shard: Shard | undefined = opts.shard === undefined ? undefined : parseShard(opts.shard);
+  const { items, source, sha256 } = await inputs(io, opts);
+  if (items.length === 0) throw new CliError("no solutions to verify: the input was empty");
+  const inner = await resolveEngine(io, opts.engine, {
     model: opts.model,
     modelType: opts.modelType,
     ...(opts.threads === undefined ? {} : { threads: opts.threads }),
     ...(opts.contextSize === undefined ? {} : { contextSize: opts.contextSize }),
   });
+  const store = new RunStore(opts.store === false ? ":memory:" : resolvePath(io, opts.store));
+  const engine = new CachedEngine(inner, store);
   let verifier: ThinkPrmVerifier;
   try {
     verifier = new ThinkPrmVerifier({
@@ -70,31 +93,97 @@ export async function runVerify(io: CliIo, opts: VerifyCommandOptions): Promise<
       ...(opts.seed === undefined ? {} : { seed: opts.seed }),
     });
   } catch (error) {
+    store.close();
+    await inner.close?.();
     throw new CliError((error as Error).message);
   }
-  let count = 0;
-  let unscored = 0;
-  let invalidChains = 0;
+  const mine = items
+    .map((item, index) => ({ item, index }))
+    .filter(({ index }) => !shard || index % shard.count === shard.index);
+  const config = {
+    engine: opts.engine,
+    model: opts.engine.startsWith("llama-cpp") ? opts.model : undefined,
+    modelId: inner.modelId,
+    chatTemplate: opts.chatTemplate,
+    settings: verifier.settings,
+    input: { source, sha256, items: items.length },
+    shard: shard ? `${shard.index}/${shard.count}` : undefined,
+  };
+  let started: ReturnType<RunStore["startRun"]>;
   try {
-    for await (const input of inputs(io, opts)) {
-      count++;
-      const v = await verifier.verify(input);
-      if (v.score === null) unscored++;
-      invalidChains += v.invalidChains;
-      if (opts.json) writeJsonLine(io, { ...v, id: input.id ?? null });
+    started = store.startRun("verify", config, {
+      ...(opts.resume ? { resume: opts.resume } : {}),
+      itemsTotal: mine.length,
+    });
+  } catch (error) {
+    store.close();
+    await inner.close?.();
+    throw new CliError((error as Error).message);
+  }
+  const { run, resumed } = started;
+  const done = store.doneKeys(run.id);
+  if (!opts.quiet && opts.store !== false) {
+    io.stderr.write(
+      resumed
+        ? `resuming run ${run.id}: ${done.size} of ${mine.length} already verified (${store.path})\n`
+        : `run ${run.id} (${store.path})\n`,
+    );
+  }
+  const progress = new Progress(io, "verify", mine.length, {
+    quiet: opts.quiet ?? false,
+    alreadyDone: done.size,
+  });
+  const summary = { verified: 0, scored: 0, unscored: 0, invalidChains: 0, scoreSum: 0 };
+  try {
+    for (const { item, index } of mine) {
+      const key = itemKey(item, index);
+      let v = store.storedResult(run.id, key) as Verification | undefined;
+      if (!v) {
+        const t0 = Date.now();
+        v = await verifier.verify(item);
+        store.recordResult(run.id, key, index, v, {
+          promptTokens: v.usage.promptTokens,
+          generatedTokens: v.usage.generatedTokens,
+          reusedTokens: v.usage.reusedPromptTokens,
+          invalid: v.invalidChains,
+          elapsedMs: Date.now() - t0,
+        });
+        progress.tick({ tokens: v.usage.generatedTokens, invalid: v.invalidChains });
+      }
+      summary.verified++;
+      if (v.score === null) summary.unscored++;
+      else {
+        summary.scored++;
+        summary.scoreSum += v.score;
+      }
+      summary.invalidChains += v.invalidChains;
+      if (opts.json) writeJsonLine(io, { ...v, id: item.id ?? null });
       else
         io.stdout.write(
-          formatVerification(input, v, `[${count}]${input.id === undefined ? "" : ` ${input.id}`}`),
+          formatVerification(item, v, `[${index + 1}]${item.id === undefined ? "" : ` ${item.id}`}`),
         );
     }
+    progress.stop();
+    store.finishRun(run.id, "done", {
+      verified: summary.verified,
+      scored: summary.scored,
+      unscored: summary.unscored,
+      invalidChains: summary.invalidChains,
+      meanScore: summary.scored > 0 ? summary.scoreSum / summary.scored : null,
+      cacheHits: engine.hits,
+    });
+  } catch (error) {
+    progress.stop();
+    store.finishRun(run.id, "failed");
+    throw error;
   } finally {
-    await engine.close?.();
+    store.close();
+    await engine.close();
   }
   if (!opts.json) {
     io.stdout.write(
-      `${count} verified, ${count - unscored} scored, ${unscored} unscored, ${invalidChains} invalid chains\n`,
+      `${summary.verified} verified, ${summary.scored} scored, ${summary.unscored} unscored, ${summary.invalidChains} invalid chains\n`,
     );
   }
-  if (count === 0) throw new CliError("no solutions to verify: the input was empty");
-  if (unscored > 0) throw new CommandExit(1);
+  if (summary.unscored > 0) throw new CommandExit(1);
 }

@@ -1,0 +1,114 @@
+import { existsSync } from "node:fs";
+import { RunStore } from "../../store/run-store.js";
+import { CliError, type CliIo, resolvePath, writeJsonLine } from "../io.js";
+
+function openStore(io: CliIo, path: string, mustExist = true): RunStore {
+  const full = resolvePath(io, path);
+  if (mustExist && !existsSync(full))
+    throw new CliError(`no run store at ${path}; run a command first, or pass --store <file>`);
+  return new RunStore(full);
+}
+
+export async function runRunsList(io: CliIo, opts: { store: string; json?: boolean }): Promise<void> {
+  const store = openStore(io, opts.store);
+  try {
+    const runs = store.listRuns();
+    if (opts.json) {
+      for (const r of runs) writeJsonLine(io, r);
+      return;
+    }
+    if (runs.length === 0) {
+      io.stdout.write("no runs\n");
+      return;
+    }
+    io.stdout.write(
+      "id                       command  status   items        tokens (gen)  invalid  created\n",
+    );
+    for (const r of runs) {
+      const items = `${r.itemsDone}/${r.itemsTotal ?? "?"}`;
+      io.stdout.write(
+        `${r.id.padEnd(24)} ${r.command.padEnd(8)} ${r.status.padEnd(8)} ${items.padEnd(12)} ${String(r.generatedTokens).padEnd(13)} ${String(r.invalid).padEnd(8)} ${r.createdAt}\n`,
+      );
+    }
+  } finally {
+    store.close();
+  }
+}
+
+export async function runRunsShow(io: CliIo, id: string, opts: { store: string }): Promise<void> {
+  const store = openStore(io, opts.store);
+  try {
+    const run = store.getRun(id);
+    if (!run) throw new CliError(`no run ${id} in ${opts.store}; see thinkprm runs list`);
+    io.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
+  } finally {
+    store.close();
+  }
+}
+
+const CSV_COLUMNS = [
+  "key",
+  "id",
+  "score",
+  "decision",
+  "firstIncorrectStep",
+  "stepCount",
+  "validChains",
+  "invalidChains",
+  "promptTokens",
+  "generatedTokens",
+];
+
+const csvCell = (v: unknown) => {
+  const s = v === null || v === undefined ? "" : String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+export async function runRunsExport(
+  io: CliIo,
+  id: string,
+  opts: { store: string; format: "jsonl" | "csv" },
+): Promise<void> {
+  const store = openStore(io, opts.store);
+  try {
+    const run = store.getRun(id);
+    if (!run) throw new CliError(`no run ${id} in ${opts.store}; see thinkprm runs list`);
+    const rows = store.results(run.id);
+    if (opts.format === "jsonl") {
+      for (const r of rows) writeJsonLine(io, { key: r.key, ...(r.value as object) });
+      return;
+    }
+    io.stdout.write(`${CSV_COLUMNS.join(",")}\n`);
+    for (const r of rows) {
+      const v = r.value as Record<string, unknown> & { usage?: Record<string, number> };
+      const cells = [
+        r.key,
+        v.id,
+        v.score,
+        v.decision,
+        v.firstIncorrectStep,
+        v.stepCount,
+        v.validChains,
+        v.invalidChains,
+        v.usage?.promptTokens,
+        v.usage?.generatedTokens,
+      ];
+      io.stdout.write(`${cells.map(csvCell).join(",")}\n`);
+    }
+  } finally {
+    store.close();
+  }
+}
+
+export async function runRunsMerge(io: CliIo, sources: string[], opts: { into: string }): Promise<void> {
+  for (const s of sources) if (!existsSync(resolvePath(io, s))) throw new CliError(`no run store at ${s}`);
+  const store = openStore(io, opts.into, false);
+  try {
+    const t = store.merge(sources.map((s) => resolvePath(io, s)));
+    io.stdout.write(
+      `merged into ${opts.into}: ${t.runs} runs, ${t.results} results, ${t.cache} cached calls\n`,
+    );
+  } finally {
+    store.close();
+  }
+}
