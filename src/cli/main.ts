@@ -145,6 +145,14 @@ function buildProgram(io: CliIo) {
         .choices(["numeric", "lexicographic"] as const)
         .default("numeric" as const),
     )
+    .addOption(
+      new Option(
+        "--on-truncated <what>",
+        "a chain cut off at --max-tokens: invalid, or force-decision (the July client)",
+      )
+        .choices(["invalid", "force-decision"] as const)
+        .default("invalid" as const),
+    )
     .option("--threads <n>", "llama-cpp: CPU threads (default min(2, cores))", int("--threads", 1, 256))
     .option("--context-size <n>", "llama-cpp: context window in tokens", int("--context-size", 256))
     .option(
@@ -209,6 +217,17 @@ function buildProgram(io: CliIo) {
     .argument("<stores...>", "store files to merge in")
     .requiredOption("--into <file>", "the store to merge into (created if absent)")
     .action(async (sources, opts) => (await import("./commands/runs.js")).runRunsMerge(io, sources, opts));
+
+  program
+    .command("report")
+    .description(
+      "a static, self-contained HTML report of stored runs: configuration, metrics, plots and a chain viewer",
+    )
+    .argument("[runs...]", "run ids (unique prefixes are enough); default: the latest run")
+    .option("--store <file>", "run store", ".thinkprm/runs.sqlite")
+    .option("-o, --out <file.html>", "where to write the page", "report.html")
+    .option("--png <dir>", "also write each plot as a PNG file into this folder")
+    .action(async (runs, opts) => (await import("./commands/report.js")).runReport(io, runs, opts));
 
   const dev = program.command("dev").description("developer tools");
   dev

@@ -7,6 +7,16 @@ export interface SolutionInput {
   problem: string;
   /** The solution's steps, in order. A partial solution (a prefix) is fine. */
   steps: string[];
+  /** Gold labels, when known (evaluation data); never shown to the verifier. */
+  gold?: GoldLabels;
+}
+
+/** Human labels of a solution. */
+export interface GoldLabels {
+  /** 0-based index of the earliest wrong step, -1 when every step is correct (ProcessBench's `label`). */
+  firstErrorStep?: number;
+  /** Whether the solution (its final answer) is correct. */
+  correct?: boolean;
 }
 
 /** One `\boxed{correct}` / `\boxed{incorrect}` found in a verification chain. */

@@ -13,6 +13,10 @@ export const solutionRecordSchema = z
     problem: z.string({ error: 'expected a string; every record needs "problem"' }),
     steps: z.array(z.string(), { error: "expected an array of strings" }).optional(),
     solution: z.string({ error: "expected a string" }).optional(),
+    /** ProcessBench's gold label: index of the earliest wrong step, -1 if none. */
+    label: z.number().int().min(-1).optional(),
+    /** Whether the solution is correct (e.g. ProcessBench `final_answer_correct`). */
+    correct: z.boolean().optional(),
   })
   .loose()
   .refine((r) => r.steps !== undefined || r.solution !== undefined, {
@@ -34,5 +38,11 @@ export function toSolutionInput(
   const steps = r.steps ?? splitSteps(r.solution ?? "", splitRule);
   const input: SolutionInput = { problem: r.problem, steps };
   if (r.id !== undefined) input.id = String(r.id);
+  if (r.label !== undefined || r.correct !== undefined) {
+    input.gold = {
+      ...(r.label === undefined ? {} : { firstErrorStep: r.label }),
+      ...(r.correct === undefined ? {} : { correct: r.correct }),
+    };
+  }
   return input;
 }

@@ -30,6 +30,7 @@ export interface VerifyCommandOptions {
   decision: "paper" | "sglang";
   score: "probabilities" | "vote";
   stepMax: "numeric" | "lexicographic";
+  onTruncated: "invalid" | "force-decision";
   threads?: number;
   contextSize?: number;
   store: string | false;
@@ -89,6 +90,7 @@ export async function runVerify(io: CliIo, opts: VerifyCommandOptions): Promise<
       decisionMode: opts.decision,
       scoreWith: opts.score,
       stepMax: opts.stepMax,
+      onTruncated: opts.onTruncated,
       ...(opts.temperature === undefined ? {} : { temperature: opts.temperature }),
       ...(opts.seed === undefined ? {} : { seed: opts.seed }),
     });
@@ -140,8 +142,15 @@ export async function runVerify(io: CliIo, opts: VerifyCommandOptions): Promise<
       let v = store.storedResult(run.id, key) as Verification | undefined;
       if (!v) {
         const t0 = Date.now();
-        v = await verifier.verify(item);
-        store.recordResult(run.id, key, index, v, {
+        // the verifier never sees the gold labels; they are stored beside the result for reports
+        const { gold, ...unlabelled } = item;
+        v = await verifier.verify(unlabelled);
+        const stored = {
+          ...v,
+          input: { problem: item.problem, steps: item.steps },
+          ...(gold ? { gold } : {}),
+        };
+        store.recordResult(run.id, key, index, stored, {
           promptTokens: v.usage.promptTokens,
           generatedTokens: v.usage.generatedTokens,
           reusedTokens: v.usage.reusedPromptTokens,
@@ -157,8 +166,10 @@ export async function runVerify(io: CliIo, opts: VerifyCommandOptions): Promise<
         summary.scoreSum += v.score;
       }
       summary.invalidChains += v.invalidChains;
-      if (opts.json) writeJsonLine(io, { ...v, id: item.id ?? null });
-      else
+      if (opts.json) {
+        const { input: _input, ...printed } = v as Verification & { input?: unknown };
+        writeJsonLine(io, { ...printed, id: item.id ?? null });
+      } else
         io.stdout.write(
           formatVerification(item, v, `[${index + 1}]${item.id === undefined ? "" : ` ${item.id}`}`),
         );
