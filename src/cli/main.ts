@@ -171,6 +171,15 @@ function buildProgram(io: CliIo) {
     .action(async (opts) => (await import("./commands/verify.js")).runVerify(io, opts));
 
   program
+    .command("grade")
+    .description(
+      "grade final answers: JSONL {gold, pred} in, one line out per input with equivalent, gold_norm, pred_norm",
+    )
+    .option("-i, --input <file>", "JSONL of {gold, pred}; stdin when absent")
+    .option("--summary", "print how many were equivalent on stderr")
+    .action(async (opts) => (await import("./commands/grade.js")).runGrade(io, opts));
+
+  program
     .command("convert")
     .description(
       "convert a Hugging Face Qwen2 checkpoint folder (config.json, *.safetensors, tokenizer files) to GGUF",

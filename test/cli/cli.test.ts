@@ -310,3 +310,31 @@ describe("thinkprm convert and dev make-model", () => {
     expect(r.stderr).toMatch(/has no config.json/);
   });
 });
+
+describe("thinkprm grade", () => {
+  it("writes one line per input with the verdict and both normal forms", async () => {
+    const r = await cli(["grade", "--summary"], {
+      stdin: jsonl(
+        { gold: "\\frac{1}{2}", pred: "The final answer is $0.5$.", id: 7 },
+        { gold: "3", pred: "4" },
+      ),
+    });
+    expect(r.code).toBe(0);
+    const out = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(out[0]).toEqual({
+      gold: "\\frac{1}{2}",
+      pred: "The final answer is $0.5$.",
+      id: 7,
+      equivalent: true,
+      gold_norm: "\\frac{1}{2}",
+      pred_norm: "0.5",
+    });
+    expect(out[1].equivalent).toBe(false);
+    expect(r.stderr).toBe("1 of 2 equivalent\n");
+    const bad = await cli(["grade"], { stdin: '{"gold": "1"}' });
+    expect(bad.stderr).toContain('<stdin>:1: field "pred"');
+  });
+});
