@@ -304,6 +304,38 @@ export interface GradeDetail {
   pred: string;
 }
 
+/** An answer extracted, normalised and parsed once, for comparing against many others. */
+export interface PreparedAnswer {
+  normalized: string;
+  elements: Element[] | null;
+}
+
+// an answer is a set: an element equal to an earlier one counts once ("15\frac{39}{40}, \frac{639}{40}")
+const dedupe = (es: Element[]) =>
+  es.length > 12 ? es : es.filter((e, i) => es.findIndex((f) => elementsEqual(f, e)) === i);
+
+export function prepareAnswer(text: string): PreparedAnswer {
+  const normalized = normalizeAnswer(extractAnswer(text));
+  if (!normalized) return { normalized, elements: null };
+  try {
+    return { normalized, elements: dedupe(answerElements(normalized)) };
+  } catch {
+    return { normalized, elements: null };
+  }
+}
+
+/** Equivalence of prepared answers (gold first: the comparison is asymmetric). */
+export function preparedEquivalent(gold: PreparedAnswer, pred: PreparedAnswer): boolean {
+  if (!gold.normalized || !pred.normalized) return false;
+  if (gold.normalized === pred.normalized) return true;
+  if (!gold.elements || !pred.elements || gold.elements.length === 0) return false;
+  try {
+    return multisetEqual(gold.elements, pred.elements, elementsEqual);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Whether `pred` (a final answer or a whole model output) is equivalent to `gold` (a reference
  * answer or solution). Never throws: unreadable input is simply not equivalent.
@@ -312,21 +344,9 @@ export interface GradeDetail {
  * @example isEquivalent("a + 3z = 0", "0") // false: the gold is a constraint, not a value
  */
 export function gradeAnswer(gold: string, pred: string): GradeDetail {
-  const g = normalizeAnswer(extractAnswer(gold));
-  const p = normalizeAnswer(extractAnswer(pred));
-  const detail = { gold: g, pred: p };
-  if (!g || !p) return { equivalent: false, ...detail };
-  if (g === p) return { equivalent: true, ...detail };
-  try {
-    // an answer is a set: an element equal to an earlier one counts once ("15\frac{39}{40}, \frac{639}{40}")
-    const dedupe = (es: Element[]) =>
-      es.length > 12 ? es : es.filter((e, i) => es.findIndex((f) => elementsEqual(f, e)) === i);
-    const ge = dedupe(answerElements(g));
-    const pe = dedupe(answerElements(p));
-    return { equivalent: ge.length > 0 && multisetEqual(ge, pe, elementsEqual), ...detail };
-  } catch {
-    return { equivalent: false, ...detail };
-  }
+  const g = prepareAnswer(gold);
+  const p = prepareAnswer(pred);
+  return { equivalent: preparedEquivalent(g, p), gold: g.normalized, pred: p.normalized };
 }
 
 export function isEquivalent(gold: string, pred: string): boolean {
