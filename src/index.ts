@@ -9,6 +9,7 @@
  */
 export * from "./core/index.js";
 export * from "./engines/index.js";
+export * from "./eval/index.js";
 export * from "./grading/index.js";
 export * from "./search/index.js";
 export * from "./verifier/index.js";

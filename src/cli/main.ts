@@ -195,6 +195,51 @@ function buildProgram(io: CliIo) {
       (await import("./commands/convert.js")).runConvert(io, checkpoint, opts),
     );
 
+  const evalCmd = program.command("eval").description("evaluations: best-of-N curves");
+  evalCmd
+    .command("bon")
+    .description(
+      "best-of-N accuracy (naive, weighted, majority) and pass@n at n = 1, 2, 4, …, N over a candidate set",
+    )
+    .requiredOption(
+      "-c, --candidates <file>",
+      "candidates: search-and-learn, compute-optimal-tts or Qwen2.5-Math RM JSONL",
+    )
+    .option(
+      "--verifier <spec>",
+      "scores: the scores the file carries; or an engine (llama-cpp, scripted:<file>) to run ThinkPRM now",
+      "scores",
+    )
+    .option("-m, --model <model>", "llama-cpp verifier model", "launch/ThinkPRM-1.5B")
+    .addOption(
+      new Option("--agg <how>", "carried per-step scores → one score")
+        .choices(["last", "min", "prod", "mean"] as const)
+        .default("last" as const),
+    )
+    .option("--n <list>", "n values, e.g. 1,2,4,8 (default: powers of two up to N)")
+    .option("--limit <k>", "only the first k problems", int("--limit", 1))
+    .addOption(
+      new Option(
+        "--primary <method>",
+        "the headline method (the paper: naive for AIME, weighted for MATH-500)",
+      )
+        .choices(["naive", "weighted"] as const)
+        .default("weighted" as const),
+    )
+    .addOption(
+      new Option("--layout <layout>", "step layout for the verifier (plain: the July best-of-N client)")
+        .choices(["numbered", "plain"] as const)
+        .default("plain" as const),
+    )
+    .option("--chat-template <value>", CHAT_TEMPLATE_HELP, "r1-distill-qwen")
+    .option("--max-tokens <n>", "verifier generation budget", int("--max-tokens", 1), 8172)
+    .option("--threads <n>", "llama-cpp: CPU threads", int("--threads", 1, 256))
+    .option("--store <file>", "run store", ".thinkprm/runs.sqlite")
+    .option("--no-store", "keep nothing on disk")
+    .option("-q, --quiet", "no progress display")
+    .option("--json", "the curve and flag agreement as JSON")
+    .action(async (opts) => (await import("./commands/eval-bon.js")).runEvalBon(io, opts));
+
   const runs = program.command("runs").description("the run store: list, show, export and merge runs");
   const storeOption = () => new Option("--store <file>", "run store").default(".thinkprm/runs.sqlite");
   runs

@@ -113,6 +113,8 @@ export function normalizeAnswer(raw: string): string {
     .replace(/\\[dtc]?frac\s*(\d)\s*\{/g, "\\frac{$1}{")
     .replace(/\\[dtc]?frac/g, "\\frac")
     .replace(/\\frac\{([^{}]*)\}\s*(\d)/g, "\\frac{$1}{$2}");
+  // ordinals: 12^{th}, 12th, 3^{\text{rd}}
+  s = s.replace(/(\d)\s*\^?\s*\{?\s*(?:st|nd|rd|th)\s*\}?(?![A-Za-z])/g, "$1");
   // percent words; units after numbers
   s = s.replace(/(\d|\})\s*(?:%|percentage|percent|pct)(?![a-z])/gi, "$1").replace(/%/g, "");
   s = s.replace(

@@ -46,7 +46,11 @@ interface StoredVerification {
 }
 
 export function viewerItems(run: RunRecord, results: { key: string; value: unknown }[]): ViewerItem[] {
-  return results.map(({ key, value }) => {
+  // only verification results have chains to view (eval-bon stores score lists)
+  const verifications = results.filter(
+    ({ value }) => value !== null && typeof value === "object" && "stepVerdicts" in value,
+  );
+  return verifications.map(({ key, value }) => {
     const v = value as StoredVerification;
     const goldFirstError = v.gold?.firstErrorStep ?? null;
     const goldCorrect = v.gold?.correct ?? (goldFirstError === null ? null : goldFirstError === -1);
