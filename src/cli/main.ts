@@ -166,6 +166,15 @@ function buildProgram(io: CliIo) {
       "continue this run (by default an unfinished run with the same settings and input continues)",
     )
     .option("--shard <i/n>", "verify only items i, i+n, i+2n, … (0-based), for several processes")
+    .addOption(
+      new Option(
+        "--split <rule>",
+        "how a solution given as one text becomes steps (auto: Step N: headers, else paragraphs, else sentences)",
+      )
+        .choices(["auto", "step-headers", "blank-lines", "sentences", "llm"] as const)
+        .default("auto" as const),
+    )
+    .option("--splitter <engine>", "with --split llm: the engine whose model cuts solutions into steps")
     .option("-q, --quiet", "no progress display")
     .option("--json", "one JSON line per verification")
     .action(async (opts) => (await import("./commands/verify.js")).runVerify(io, opts));

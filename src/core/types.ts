@@ -7,6 +7,8 @@ export interface SolutionInput {
   problem: string;
   /** The solution's steps, in order. A partial solution (a prefix) is fine. */
   steps: string[];
+  /** The solution as one text, when the steps were cut from it (kept for re-splitting). */
+  solution?: string;
   /** Gold labels, when known (evaluation data); never shown to the verifier. */
   gold?: GoldLabels;
 }

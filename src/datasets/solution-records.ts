@@ -38,6 +38,7 @@ export function toSolutionInput(
   const steps = r.steps ?? splitSteps(r.solution ?? "", splitRule);
   const input: SolutionInput = { problem: r.problem, steps };
   if (r.id !== undefined) input.id = String(r.id);
+  if (r.steps === undefined && r.solution !== undefined) input.solution = r.solution;
   if (r.label !== undefined || r.correct !== undefined) {
     input.gold = {
       ...(r.label === undefined ? {} : { firstErrorStep: r.label }),

@@ -1,4 +1,5 @@
 export { majorityVerdicts } from "./aggregate.js";
+export { coverageOf, llmSplitSteps, SPLITTER_INSTRUCTION, type SplitResult } from "./llm-splitter.js";
 export {
   DEFAULT_MAX_TOKENS,
   THINKING_ROUND_TRIGGERS,

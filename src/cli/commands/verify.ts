@@ -2,6 +2,7 @@ import { splitSteps } from "../../core/step-split.js";
 import type { SolutionInput } from "../../core/types.js";
 import { CachedEngine } from "../../engines/cached.js";
 import { RunStore } from "../../store/run-store.js";
+import { llmSplitSteps } from "../../verifier/llm-splitter.js";
 import { ThinkPrmVerifier } from "../../verifier/thinkprm-verifier.js";
 import type { Verification } from "../../verifier/types.js";
 import { resolveChatTemplate } from "../chat-template-option.js";
@@ -36,6 +37,8 @@ export interface VerifyCommandOptions {
   store: string | false;
   resume?: string;
   shard?: string;
+  split: "auto" | "step-headers" | "blank-lines" | "sentences" | "llm";
+  splitter?: string;
   quiet?: boolean;
   json?: boolean;
 }
@@ -44,17 +47,40 @@ async function inputs(
   io: CliIo,
   opts: VerifyCommandOptions,
 ): Promise<{ items: SolutionInput[]; source: string; sha256: string }> {
+  const rule = opts.split === "llm" ? "auto" : opts.split;
   if (opts.problem !== undefined) {
     if (opts.input !== undefined) throw new CliError("give either --input or --problem, not both");
     if (opts.step && opts.solution !== undefined)
       throw new CliError("give the solution as --step … or as --solution, not both");
-    const steps = opts.step ?? (opts.solution !== undefined ? splitSteps(opts.solution) : undefined);
+    const steps = opts.step ?? (opts.solution !== undefined ? splitSteps(opts.solution, rule) : undefined);
     if (!steps)
       throw new CliError("--problem needs its solution: --step <text> (repeat) or --solution <text>");
-    return { items: [{ problem: opts.problem, steps }], source: "<flags>", sha256: "" };
+    const item: SolutionInput = { problem: opts.problem, steps };
+    if (opts.solution !== undefined) item.solution = opts.solution;
+    return { items: [item], source: "<flags>", sha256: "" };
   }
   if (opts.step || opts.solution !== undefined) throw new CliError("--step/--solution need --problem");
-  return loadSolutionInputs(io, opts.input, "auto");
+  return loadSolutionInputs(io, opts.input, rule);
+}
+
+/** Re-cuts solutions given as one text with a language model (falling back when it rewrites them). */
+async function splitWithModel(io: CliIo, opts: VerifyCommandOptions, items: SolutionInput[]): Promise<void> {
+  const engine = await resolveEngine(io, opts.splitter!, { model: opts.model });
+  const chatTemplate = resolveChatTemplate(io, opts.chatTemplate);
+  try {
+    for (const item of items) {
+      if (item.solution === undefined) continue;
+      const r = await llmSplitSteps(item.solution, { engine, chatTemplate });
+      item.steps = r.steps;
+      if (r.method === "fallback" && !opts.quiet) {
+        io.stderr.write(
+          `${item.id ?? "a solution"}: the splitter's steps kept ${(100 * r.coverage).toFixed(0)}% of the text; used the sentence splitter instead\n`,
+        );
+      }
+    }
+  } finally {
+    await engine.close?.();
+  }
 }
 
 /** A result's key within its run: the record's id, or its position in the input. */
@@ -67,7 +93,10 @@ const itemKey = (input: SolutionInput, index: number) => input.id ?? `#${index +
  */
 export async function runVerify(io: CliIo, opts: VerifyCommandOptions): Promise<void> {
   const shard: Shard | undefined = opts.shard === undefined ? undefined : parseShard(opts.shard);
+  if (opts.split === "llm" && !opts.splitter)
+    throw new CliError("--split llm needs --splitter <engine> (the model that cuts solutions into steps)");
   const { items, source, sha256 } = await inputs(io, opts);
+  if (opts.split === "llm") await splitWithModel(io, opts, items);
   if (items.length === 0) throw new CliError("no solutions to verify: the input was empty");
   const inner = await resolveEngine(io, opts.engine, {
     model: opts.model,
@@ -108,7 +137,7 @@ export async function runVerify(io: CliIo, opts: VerifyCommandOptions): Promise<
     modelId: inner.modelId,
     chatTemplate: opts.chatTemplate,
     settings: verifier.settings,
-    input: { source, sha256, items: items.length },
+    input: { source, sha256, items: items.length, split: opts.split, splitter: opts.splitter },
     shard: shard ? `${shard.index}/${shard.count}` : undefined,
   };
   let started: ReturnType<RunStore["startRun"]>;
