@@ -210,10 +210,23 @@ function buildProgram(io: CliIo) {
     .description(
       "best-of-N accuracy (naive, weighted, majority) and pass@n at n = 1, 2, 4, …, N over a candidate set",
     )
-    .requiredOption(
+    .option(
       "-c, --candidates <file>",
       "candidates: search-and-learn, compute-optimal-tts or Qwen2.5-Math RM JSONL",
     )
+    .option("--generate", "sample the candidates now with --generator for the problems of --dataset")
+    .option("--dataset <name|file>", "with --generate: math500, aime24, or a JSONL of {problem, answer}")
+    .option("--data-dir <folder>", "where math500/ and aime24/ live", "../shared/data")
+    .option(
+      "--generator <engine>",
+      "with --generate: the engine that writes candidates (llama-cpp, scripted:<file>)",
+    )
+    .option("--generator-model <model>", "llama-cpp generator model (default: --model)")
+    .option("--generator-template <value>", "the generator's chat template", "qwen2.5")
+    .option("-N, --samples <n>", "candidates per problem when generating", int("--samples", 1, 1024), 8)
+    .option("--temperature <t>", "generator sampling temperature", num("--temperature", 0, 2), 0.8)
+    .option("--gen-max-tokens <n>", "generator budget per candidate", int("--gen-max-tokens", 1), 2048)
+    .option("--seed <n>", "generator seed", int("--seed", 0), 42)
     .option(
       "--verifier <spec>",
       "scores: the scores the file carries; or an engine (llama-cpp, scripted:<file>) to run ThinkPRM now",

@@ -1,7 +1,8 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadCandidateSet } from "../../src/datasets/bon-candidates.js";
+import { makeTinyModel } from "../../src/engines/llama-cpp/test-models.js";
 import { candidateScore, evaluateBestOfN } from "../../src/eval/best-of-n-eval.js";
 import { isEquivalent } from "../../src/grading/equivalence.js";
 import { answerClasses } from "../../src/search/best-of-n.js";
@@ -148,4 +149,107 @@ describe("thinkprm eval bon", () => {
     const bad = await cli(["eval", "bon", "-c", "missing.jsonl"], { cwd: dir });
     expect(bad.stderr).toContain("candidates file not found");
   });
+});
+
+describe("thinkprm eval bon --generate", () => {
+  it("samples candidates for dataset problems, verifies them, and computes the curve", async () => {
+    const dir = workdir({
+      // the generator answers the first problem right ((3, π/2)) and everything else with 7
+      "g.json": JSON.stringify({
+        rules: [
+          {
+            when: "Convert the point $(0,3)$",
+            reply:
+              "## Step 1: r = 3, θ = π/2\n\nTherefore, the final answer is: $\\boxed{(3, \\frac{\\pi}{2})}$.",
+          },
+        ],
+        replies: ["## Step 1: guess\n\nTherefore, the final answer is: $\\boxed{7}$."],
+      }),
+      // the verifier likes solutions with π/2 in them
+      "v.json": JSON.stringify({
+        replies: ["Step 1: \\boxed{correct}\n"],
+        rules: [{ when: "frac{\\pi}{2}", probabilities: { " Yes": 0.9, " No": 0.1 } }],
+        probabilities: { " Yes": 0.2, " No": 0.8 },
+      }),
+    });
+    const args = [
+      "eval",
+      "bon",
+      "-q",
+      "--generate",
+      "--dataset",
+      "math500",
+      "--data-dir",
+      join(SHARED, "data"),
+      "--generator",
+      "scripted:g.json",
+      "--verifier",
+      "scripted:v.json",
+      "-N",
+      "4",
+      "--limit",
+      "3",
+      "--json",
+    ];
+    const r = await cli(args, { cwd: dir });
+    expect(r.stderr).toBe("");
+    const out = JSON.parse(r.stdout);
+    expect(out.problems).toBe(3);
+    expect(out.curve.at(-1)).toEqual({
+      n: 4,
+      naive: 1 / 3,
+      weighted: 1 / 3,
+      majority: 1 / 3,
+      coverage: 1 / 3,
+    });
+    const noVerifier = await cli(
+      ["eval", "bon", "--generate", "--dataset", "math500", "--generator", "scripted:g.json"],
+      { cwd: dir },
+    );
+    expect(noVerifier.stderr).toContain("generated candidates carry no scores");
+    const noDataset = await cli(
+      [
+        "eval",
+        "bon",
+        "--generate",
+        "--dataset",
+        "nope",
+        "--generator",
+        "scripted:g.json",
+        "--verifier",
+        "scripted:v.json",
+      ],
+      { cwd: dir },
+    );
+    expect(noDataset.stderr).toContain("nope: file not found");
+  });
+
+  it("verifies a shared candidate set with ThinkPRM on the embedded tiny model", async () => {
+    const dir = workdir({});
+    writeFileSync(join(dir, "tiny.gguf"), makeTinyModel());
+    const r = await cli(
+      [
+        "eval",
+        "bon",
+        "-q",
+        "-c",
+        bon("math500_llama3.2-3b-instruct_n4_rlhflow-prm_first10.jsonl"),
+        "--limit",
+        "1",
+        "--verifier",
+        "llama-cpp",
+        "-m",
+        "tiny.gguf",
+        "--threads",
+        "1",
+        "--max-tokens",
+        "6",
+        "--json",
+      ],
+      { cwd: dir },
+    );
+    expect(r.stderr).toBe("");
+    const out = JSON.parse(r.stdout);
+    expect(out.curve.map((p: { n: number }) => p.n)).toEqual([1, 2, 4]);
+  }, 60_000);
 });

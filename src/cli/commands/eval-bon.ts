@@ -6,9 +6,10 @@ import { existsSync } from "node:fs";
 import type { Aggregation } from "../../core/decision-score.js";
 import { type CandidateProblem, loadCandidateSet } from "../../datasets/bon-candidates.js";
 import { InputError } from "../../datasets/jsonl.js";
+import { type AnsweredProblem, loadProblems } from "../../datasets/problems.js";
 import { CachedEngine } from "../../engines/cached.js";
 import { candidateScore, evaluateBestOfN, formatCurve } from "../../eval/best-of-n-eval.js";
-import { solutionSteps } from "../../search/beam-search.js";
+import { generatorPrompt, solutionSteps } from "../../search/beam-search.js";
 import { defaultNs } from "../../search/best-of-n.js";
 import { RunStore } from "../../store/run-store.js";
 import { ThinkPrmVerifier } from "../../verifier/thinkprm-verifier.js";
@@ -18,7 +19,17 @@ import { CliError, type CliIo, resolvePath, writeJsonLine } from "../io.js";
 import { Progress } from "../progress.js";
 
 export interface EvalBonOptions {
-  candidates: string;
+  candidates?: string;
+  dataset?: string;
+  dataDir: string;
+  generate?: boolean;
+  generator?: string;
+  generatorModel?: string;
+  generatorTemplate: string;
+  samples: number;
+  temperature: number;
+  genMaxTokens: number;
+  seed: number;
   verifier: string;
   model: string;
   agg: Aggregation;
@@ -42,32 +53,107 @@ function parseNs(value: string | undefined, max: number): number[] {
   return ns;
 }
 
-export async function runEvalBon(io: CliIo, opts: EvalBonOptions): Promise<void> {
-  const path = resolvePath(io, opts.candidates);
-  if (!existsSync(path)) throw new CliError(`candidates file not found: ${opts.candidates}`);
-  let problems: CandidateProblem[];
-  let format: string;
+function loadCandidates(
+  io: CliIo,
+  file: string,
+  limit: number | undefined,
+): { problems: CandidateProblem[]; format: string } {
+  const path = resolvePath(io, file);
+  if (!existsSync(path)) throw new CliError(`candidates file not found: ${file}`);
   try {
     const set = loadCandidateSet(path);
-    problems = opts.limit ? set.problems.slice(0, opts.limit) : set.problems;
-    format = set.format;
+    return { problems: limit ? set.problems.slice(0, limit) : set.problems, format: set.format };
   } catch (error) {
     if (error instanceof InputError) throw new CliError(error.message);
     throw error;
   }
+}
+
+/** Samples candidates for a dataset's problems with a generator engine; stored per problem, so resumable. */
+async function generateCandidates(
+  io: CliIo,
+  opts: EvalBonOptions,
+  store: RunStore,
+  runId: string,
+): Promise<CandidateProblem[]> {
+  if (!opts.dataset) throw new CliError("--generate needs --dataset math500|aime24|<file.jsonl>");
+  if (!opts.generator)
+    throw new CliError("--generate needs --generator <engine> (llama-cpp, scripted:<file>)");
+  let problems: AnsweredProblem[];
+  try {
+    problems = loadProblems(opts.dataset, resolvePath(io, opts.dataDir));
+  } catch (error) {
+    if (error instanceof InputError) throw new CliError(error.message);
+    throw error;
+  }
+  if (opts.limit) problems = problems.slice(0, opts.limit);
+  const engine = new CachedEngine(
+    await resolveEngine(io, opts.generator, { model: opts.generatorModel ?? opts.model }),
+    store,
+  );
+  const generator = {
+    engine,
+    chatTemplate: resolveChatTemplate(io, opts.generatorTemplate),
+    temperature: opts.temperature,
+    maxTokens: opts.genMaxTokens,
+    seed: opts.seed,
+  };
+  const progress = new Progress(io, "generate", problems.length, { quiet: opts.quiet ?? false });
+  const out: CandidateProblem[] = [];
+  try {
+    for (const [k, p] of problems.entries()) {
+      const key = `candidates:${p.id}`;
+      let texts = store.storedResult(runId, key) as string[] | undefined;
+      if (!texts) {
+        const res = await engine.complete({
+          prompt: generatorPrompt(generator, p.problem, ""),
+          n: opts.samples,
+          maxTokens: opts.genMaxTokens,
+          temperature: opts.temperature,
+          seed: opts.seed + k,
+        });
+        texts = res.choices.map((c) => c.text);
+        store.recordResult(runId, key, -1 - k, texts, { generatedTokens: res.usage.generatedTokens });
+        progress.tick({ tokens: res.usage.generatedTokens });
+      }
+      out.push({
+        id: p.id,
+        problem: p.problem,
+        gold: p.answer,
+        candidates: texts.map((text) => ({ text, stepScores: [] })),
+      });
+    }
+  } finally {
+    progress.stop();
+    await engine.close();
+  }
+  return out;
+}
+
+export async function runEvalBon(io: CliIo, opts: EvalBonOptions): Promise<void> {
+  if (!opts.generate && !opts.candidates)
+    throw new CliError("give --candidates <file>, or --generate with --dataset and --generator");
+  if (opts.generate && opts.verifier === "scores")
+    throw new CliError("generated candidates carry no scores: pass --verifier <engine>");
+  const fromFile = opts.candidates ? loadCandidates(io, opts.candidates, opts.limit) : null;
+  const store = new RunStore(opts.store === false ? ":memory:" : resolvePath(io, opts.store));
+  const source = fromFile
+    ? { candidates: opts.candidates, format: fromFile.format, problems: fromFile.problems.length }
+    : {
+        dataset: opts.dataset,
+        generator: opts.generator,
+        samples: opts.samples,
+        temperature: opts.temperature,
+        maxTokens: opts.genMaxTokens,
+        seed: opts.seed,
+        limit: opts.limit,
+      };
+  const config = { ...source, verifier: opts.verifier, agg: opts.agg, n: opts.n, layout: opts.layout };
+  const { run, resumed } = store.startRun("eval-bon", config);
+  const problems = fromFile ? fromFile.problems : await generateCandidates(io, opts, store, run.id);
+  const format = fromFile ? fromFile.format : "generated";
   const N = Math.max(...problems.map((p) => p.candidates.length));
   const ns = parseNs(opts.n, N);
-  const store = new RunStore(opts.store === false ? ":memory:" : resolvePath(io, opts.store));
-  const config = {
-    candidates: opts.candidates,
-    format,
-    problems: problems.length,
-    verifier: opts.verifier,
-    agg: opts.agg,
-    ns,
-    layout: opts.layout,
-  };
-  const { run, resumed } = store.startRun("eval-bon", config, { itemsTotal: problems.length });
   if (!opts.quiet)
     io.stderr.write(
       `${resumed ? "resuming" : "run"} ${run.id}: ${problems.length} problems × up to ${N} candidates (${format})\n`,
@@ -93,7 +179,7 @@ export async function runEvalBon(io: CliIo, opts: EvalBonOptions): Promise<void>
     });
     try {
       for (const [k, p] of problems.entries()) {
-        let scores = store.storedResult(run.id, p.id) as (number | null)[] | undefined;
+        let scores = store.storedResult(run.id, `scores:${p.id}`) as (number | null)[] | undefined;
         if (!scores) {
           scores = [];
           let tokens = 0;
@@ -104,7 +190,7 @@ export async function runEvalBon(io: CliIo, opts: EvalBonOptions): Promise<void>
             tokens += v.usage.generatedTokens;
             invalid += v.invalidChains;
           }
-          store.recordResult(run.id, p.id, k, scores, { generatedTokens: tokens, invalid });
+          store.recordResult(run.id, `scores:${p.id}`, k, scores, { generatedTokens: tokens, invalid });
           progress.tick({ tokens, invalid });
         }
         verifierScores.set(p.id, scores);
