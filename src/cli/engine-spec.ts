@@ -30,6 +30,11 @@ const scriptSchema = z.object({
   probabilities: z.union([probabilitiesSchema, z.literal("prompt-hash")]).optional(),
   /** Simulated latency per engine call, in milliseconds. */
   latencyMs: z.number().min(0).max(60_000).optional(),
+  /**
+   * Replies looked up by the text between "[Math Problem]" and the instruction in a ThinkPRM
+   * prompt (the problem and its laid-out solution): replaying recorded chains for a whole benchmark.
+   */
+  byPrompt: z.record(z.string(), replySchema).optional(),
   rules: z
     .array(
       z.object({
@@ -50,6 +55,13 @@ export interface EngineFlags {
   /** llama-cpp: the model (GGUF path, checkpoint folder, hf:<repo>/<file>.gguf, or repo id). */
   model?: string;
   modelType?: "f32" | "f16" | "q8_0";
+}
+
+/** The problem and solution part of a ThinkPRM prompt (the key of a script's `byPrompt`). */
+export function promptKey(prompt: string): string | null {
+  const start = prompt.indexOf("[Math Problem]\n\n");
+  const end = prompt.indexOf("\n\nReview and critique", start);
+  return start < 0 || end < 0 ? null : prompt.slice(start + "[Math Problem]\n\n".length, end);
 }
 
 function scriptedEngine(io: CliIo, path: string): Engine {
@@ -74,6 +86,11 @@ function scriptedEngine(io: CliIo, path: string): Engine {
     modelId: script.modelId ?? path,
     ...(script.latencyMs ? { latencyMs: script.latencyMs } : {}),
     respond: (request): ScriptedReply => {
+      if (script.byPrompt) {
+        const key = promptKey(request.prompt);
+        const reply = key === null ? undefined : script.byPrompt[key];
+        if (reply !== undefined) return reply;
+      }
       const rule = script.rules.find((r) => r.reply !== undefined && request.prompt.includes(r.when));
       if (rule?.reply !== undefined) return rule.reply;
       if (script.replies.length === 0)

@@ -7,6 +7,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "@commande
 import { CHAT_TEMPLATE_HELP } from "./chat-template-option.js";
 import { ENGINE_HELP } from "./engine-spec.js";
 import { CliError, type CliIo, CommandExit } from "./io.js";
+import { VERIFIER_METHODS } from "./verifier-methods.js";
 
 function int(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
@@ -261,6 +262,71 @@ function buildProgram(io: CliIo) {
     .option("-q, --quiet", "no progress display")
     .option("--json", "the curve and flag agreement as JSON")
     .action(async (opts) => (await import("./commands/eval-bon.js")).runEvalBon(io, opts));
+
+  evalCmd
+    .command("processbench")
+    .description(
+      "ProcessBench: verify every item, predict its first wrong step, and report F1 (official and binary) per subset",
+    )
+    .option(
+      "--subsets <list>",
+      "comma-separated: gsm8k, math, olympiadbench, omnimath",
+      "olympiadbench,omnimath",
+    )
+    .option("--data-dir <folder>", "the folder holding <subset>.json", "../shared/data/processbench")
+    .option(
+      "--no-errata",
+      "use the labels as released (by default math-688's label is corrected, ProcessBench issue #9)",
+    )
+    .option(
+      "--predictions <file>",
+      "score this predictions JSONL {id, prediction, label?, tokens?} instead of running a verifier",
+    )
+    .option("--predictions-out <file>", "also write the predictions as JSONL")
+    .addOption(
+      new Option(
+        "--method <method>",
+        "the verifier: ThinkPRM, an LLM-as-a-judge prompt, or a discriminative PRM",
+      )
+        .choices(VERIFIER_METHODS)
+        .default("thinkprm" as const),
+    )
+    .option("-e, --engine <spec>", ENGINE_HELP, "llama-cpp")
+    .option("-m, --model <model>", "llama-cpp model", "launch/ThinkPRM-1.5B")
+    .option("-k, --k <n>", "parallel chains per item", int("-k", 1, 64), 1)
+    .option("--rounds <n>", "thinking rounds per chain (ThinkPRM)", int("--rounds", 1, 4), 1)
+    .option("--max-tokens <n>", "generation budget per round", int("--max-tokens", 1), 8172)
+    .option("--temperature <t>", "sampling temperature", num("--temperature", 0, 2))
+    .option("--seed <n>", "sampling seed", int("--seed", 0))
+    .option("--chat-template <value>", CHAT_TEMPLATE_HELP, "r1-distill-qwen")
+    .option("--threads <n>", "llama-cpp: CPU threads", int("--threads", 1, 256))
+    .option("--limit <k>", "only the first k items of each subset", int("--limit", 1))
+    .option("--shard <i/n>", "only items i, i+n, … (0-based), for several processes")
+    .option("--store <file>", "run store", ".thinkprm/runs.sqlite")
+    .option("--no-store", "keep nothing on disk")
+    .option("-q, --quiet", "no progress display")
+    .option("--json", "metrics as JSON")
+    .action(async (opts) => (await import("./commands/eval-processbench.js")).runEvalProcessBench(io, opts));
+
+  program
+    .command("calibrate")
+    .description(
+      "fit a temperature (or Platt scaling) to labelled verifier scores, and show calibration before and after",
+    )
+    .option(
+      "--run <id>",
+      "a stored run whose results carry gold labels (verify with labels, eval processbench)",
+    )
+    .option("-i, --input <file>", "or JSONL {score, correct}")
+    .option("--store <file>", "run store", ".thinkprm/runs.sqlite")
+    .addOption(
+      new Option("--method <method>", "temperature scaling or Platt scaling")
+        .choices(["temperature", "platt"] as const)
+        .default("temperature" as const),
+    )
+    .option("-o, --out <file>", "write the scores with their calibrated values as JSONL")
+    .option("--json", "the fit and the metrics as JSON")
+    .action(async (opts) => (await import("./commands/calibrate.js")).runCalibrate(io, opts));
 
   const runs = program.command("runs").description("the run store: list, show, export and merge runs");
   const storeOption = () => new Option("--store <file>", "run store").default(".thinkprm/runs.sqlite");

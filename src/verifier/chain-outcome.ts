@@ -24,6 +24,8 @@ export function evaluateChain(
     index: raw.index,
     text: raw.text,
     rounds: raw.rounds,
+    roundEnds: raw.roundEnds,
+    roundTokens: raw.roundTokens,
     finishReason: raw.finishReason,
     valid: true,
     issues: [],

@@ -41,6 +41,9 @@ export interface RawChain {
   earlyExit: boolean;
   error?: string;
   usage: TokenUsage;
+  /** Where each round's text ends in `text`, and the tokens each round generated. */
+  roundEnds: number[];
+  roundTokens: number[];
 }
 
 const fromEngineUsage = (u: EngineUsage): TokenUsage => ({
@@ -174,6 +177,8 @@ export class ThinkPrmVerifier implements Verifier {
           earlyExit: false,
           error: first.error,
           usage: emptyUsage(),
+          roundEnds: [],
+          roundTokens: [],
         });
         continue;
       }
@@ -199,6 +204,8 @@ export class ThinkPrmVerifier implements Verifier {
       lastStop: undefined,
       earlyExit: false,
       usage: firstUsage,
+      roundEnds: [],
+      roundTokens: [],
     };
     const take = (choice: CompletionChoice) => {
       chain.rounds++;
@@ -213,6 +220,8 @@ export class ThinkPrmVerifier implements Verifier {
         chain.tokens?.push({ text: choice.stopSequence, logprob: 0 });
         chain.earlyExit = true;
       }
+      chain.roundEnds.push(chain.text.length);
+      chain.roundTokens.push(choice.generatedTokens);
     };
     take(first);
     const s = this.settings;

@@ -10,6 +10,9 @@ export interface ChainOutcome {
   /** The generated chain: every round, with the trigger phrases between rounds. */
   text: string;
   rounds: number;
+  /** Where each round's text ends in `text` (character offsets), and the tokens it generated. */
+  roundEnds: number[];
+  roundTokens: number[];
   finishReason: FinishReason | "error";
   /** False when the chain cannot be scored; `issues` says why. Invalid chains never get a score. */
   valid: boolean;

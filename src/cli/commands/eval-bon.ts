@@ -9,6 +9,7 @@ import { InputError } from "../../datasets/jsonl.js";
 import { type AnsweredProblem, loadProblems } from "../../datasets/problems.js";
 import { CachedEngine } from "../../engines/cached.js";
 import { candidateScore, evaluateBestOfN, formatCurve } from "../../eval/best-of-n-eval.js";
+import { calibrationReport, kendall, meanPerProblem, spearman } from "../../eval/calibration.js";
 import { generatorPrompt, solutionSteps } from "../../search/beam-search.js";
 import { defaultNs } from "../../search/best-of-n.js";
 import { RunStore } from "../../store/run-store.js";
@@ -213,20 +214,70 @@ export async function runEvalBon(io: CliIo, opts: EvalBonOptions): Promise<void>
     })),
   );
   const last = ev.curve.at(-1)!;
+  // how the scores rank candidates within each problem, and how well calibrated they are
+  const groups = problems
+    .map((p, k) => ({
+      scores: p.candidates.map((_, i) => scoreOf(p, i) ?? Number.NaN),
+      correct: ev.selections[k]!.correct,
+    }))
+    .map((g) => ({
+      scores: g.scores.filter((s) => !Number.isNaN(s)),
+      correct: g.correct.filter((_, i) => !Number.isNaN(g.scores[i]!)),
+    }));
+  const spearmanMean = meanPerProblem(groups, spearman);
+  const kendallMean = meanPerProblem(groups, kendall);
+  const flat = groups
+    .flatMap((g) => g.scores.map((s, i) => ({ s, c: g.correct[i]! })))
+    .filter((x) => x.s >= 0 && x.s <= 1);
+  const cal =
+    flat.length > 0
+      ? calibrationReport(
+          flat.map((x) => x.s),
+          flat.map((x) => x.c),
+        )
+      : null;
   store.finishRun(run.id, "done", {
     problems: problems.length,
     [`accuracy ${opts.primary}@${last.n}`]: last[opts.primary],
     [`pass@${last.n}`]: last.coverage,
     ...(ev.flags ? { "file flags agreeing with the grader": `${ev.flags.agree}/${ev.flags.total}` } : {}),
+    ...(spearmanMean === null ? {} : { "per-problem Spearman (score, correct)": spearmanMean }),
+    ...(kendallMean === null ? {} : { "per-problem Kendall (score, correct)": kendallMean }),
+    ...(cal
+      ? {
+          "score ECE": cal.ece,
+          "score Brier": cal.brier,
+          ...(cal.auroc === null ? {} : { "score AUROC": cal.auroc }),
+        }
+      : {}),
     bestOfN,
     curve: ev.curve,
   });
   store.close();
   if (opts.json) {
-    writeJsonLine(io, { run: run.id, format, problems: problems.length, curve: ev.curve, flags: ev.flags });
+    writeJsonLine(io, {
+      run: run.id,
+      format,
+      problems: problems.length,
+      curve: ev.curve,
+      flags: ev.flags,
+      spearman: spearmanMean,
+      kendall: kendallMean,
+      calibration: cal,
+    });
     return;
   }
   io.stdout.write(`${formatCurve(ev.curve, opts.primary)}\n`);
+  if (spearmanMean !== null || cal) {
+    io.stdout.write(
+      `\nper-problem rank correlation of scores with correctness: Spearman ${spearmanMean?.toFixed(3) ?? "n/a"}, Kendall ${kendallMean?.toFixed(3) ?? "n/a"}`,
+    );
+    io.stdout.write(
+      cal
+        ? ` · scores as probabilities: ECE ${cal.ece.toFixed(4)}, Brier ${cal.brier.toFixed(4)}, AUROC ${cal.auroc?.toFixed(4) ?? "n/a"}\n`
+        : "\n",
+    );
+  }
   if (ev.flags) {
     io.stdout.write(
       `\nthe file's correctness flags agree with the grader on ${ev.flags.agree} of ${ev.flags.total} candidates\n`,
