@@ -47,7 +47,7 @@ const scriptSchema = z.object({
 });
 
 export const ENGINE_HELP =
-  "engine: llama-cpp (embedded llama.cpp on CPU; the model comes from --model, or llama-cpp:<model.gguf>) or scripted:<script.json> (replays scripted chains; see README)";
+  "engine: llama-cpp (embedded llama.cpp on CPU; the model comes from --model, or llama-cpp:<model.gguf>), openai:<url>[,<url>…] (vLLM, SGLang, llama.cpp server, Ollama, OpenAI), or scripted:<script.json>";
 
 export interface EngineFlags {
   threads?: number;
@@ -55,6 +55,10 @@ export interface EngineFlags {
   /** llama-cpp: the model (GGUF path, checkpoint folder, hf:<repo>/<file>.gguf, or repo id). */
   model?: string;
   modelType?: "f32" | "f16" | "q8_0";
+  /** openai: what kind of server it is (its capabilities), the model it serves, the request window. */
+  serverKind?: "vllm" | "sglang" | "llama.cpp" | "ollama" | "openai";
+  servedModel?: string;
+  concurrency?: number;
 }
 
 /** The problem and solution part of a ThinkPRM prompt (the key of a script's `byPrompt`). */
@@ -150,13 +154,30 @@ export async function resolveEngine(io: CliIo, spec: string, flags: EngineFlags 
         throw new CliError((error as Error).message);
       }
     }
-    case "openai":
-      throw new CliError(
-        "--engine openai is not part of this version yet (OpenAI-compatible servers: vLLM, SGLang, llama.cpp server). Available now: llama-cpp[:<model.gguf>], scripted:<script.json>",
-      );
+    case "openai": {
+      if (!arg)
+        throw new CliError(
+          "--engine openai needs the server: --engine openai:http://127.0.0.1:8000/v1 (several: comma-separated)",
+        );
+      const { OpenAICompatibleEngine } = await import("../engines/openai-compatible/engine.js");
+      try {
+        return await OpenAICompatibleEngine.create({
+          baseURLs: arg
+            .split(",")
+            .map((u) => u.trim())
+            .filter(Boolean),
+          kind: flags.serverKind ?? "vllm",
+          ...(flags.servedModel ? { model: flags.servedModel } : {}),
+          ...(io.env.OPENAI_API_KEY ? { apiKey: io.env.OPENAI_API_KEY } : {}),
+          ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
+        });
+      } catch (error) {
+        throw new CliError((error as Error).message);
+      }
+    }
     default:
       throw new CliError(
-        `unknown --engine "${spec}". Available: llama-cpp[:<model.gguf>], scripted:<script.json>`,
+        `unknown --engine "${spec}". Available: llama-cpp[:<model.gguf>], openai:<url>, scripted:<script.json>`,
       );
   }
 }

@@ -154,6 +154,12 @@ function buildProgram(io: CliIo) {
         .choices(["invalid", "force-decision"] as const)
         .default("invalid" as const),
     )
+    .addOption(
+      new Option("--server-kind <kind>", "openai engine: the server, which fixes its capabilities")
+        .choices(["vllm", "sglang", "llama.cpp", "ollama", "openai"] as const)
+        .default("vllm" as const),
+    )
+    .option("--served-model <id>", "openai engine: the model id on the server (default: the first it lists)")
     .option("--threads <n>", "llama-cpp: CPU threads (default min(2, cores))", int("--threads", 1, 256))
     .option("--context-size <n>", "llama-cpp: context window in tokens", int("--context-size", 256))
     .option(
@@ -300,6 +306,12 @@ function buildProgram(io: CliIo) {
     .option("--seed <n>", "sampling seed", int("--seed", 0))
     .option("--chat-template <value>", CHAT_TEMPLATE_HELP, "r1-distill-qwen")
     .option("--threads <n>", "llama-cpp: CPU threads", int("--threads", 1, 256))
+    .addOption(
+      new Option("--server-kind <kind>", "openai engine: the server, which fixes its capabilities")
+        .choices(["vllm", "sglang", "llama.cpp", "ollama", "openai"] as const)
+        .default("vllm" as const),
+    )
+    .option("--served-model <id>", "openai engine: the model id on the server (default: the first it lists)")
     .option("--limit <k>", "only the first k items of each subset", int("--limit", 1))
     .option("--shard <i/n>", "only items i, i+n, … (0-based), for several processes")
     .option("--store <file>", "run store", ".thinkprm/runs.sqlite")
@@ -327,6 +339,33 @@ function buildProgram(io: CliIo) {
     .option("-o, --out <file>", "write the scores with their calibrated values as JSONL")
     .option("--json", "the fit and the metrics as JSON")
     .action(async (opts) => (await import("./commands/calibrate.js")).runCalibrate(io, opts));
+
+  program
+    .command("serve")
+    .description(
+      "the verifier as an HTTP service: /v1/verify, /v1/rank, OpenAI-shaped /v1/completions, /health, /metrics",
+    )
+    .option("-e, --engine <spec>", ENGINE_HELP, "llama-cpp")
+    .option("-m, --model <model>", "llama-cpp model", "launch/ThinkPRM-1.5B")
+    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--port <n>", "port", int("--port", 0, 65535), 8000)
+    .option(
+      "--insecure-no-auth",
+      "accept requests without a bearer token (loopback addresses only); otherwise THINKPRM_TOKEN is required",
+    )
+    .option("--chat-template <value>", CHAT_TEMPLATE_HELP, "r1-distill-qwen")
+    .option("--max-body <bytes>", "request body cap", int("--max-body", 1024), 1_048_576)
+    .option("--max-concurrent <n>", "requests running at once", int("--max-concurrent", 1, 1024), 4)
+    .option(
+      "--max-queue <n>",
+      "requests waiting; beyond this the answer is 429 with retry-after",
+      int("--max-queue", 0, 100_000),
+      256,
+    )
+    .option("--timeout <seconds>", "per-request timeout (504 past it)", int("--timeout", 1), 600)
+    .option("--max-tokens <n>", "default verification budget per round", int("--max-tokens", 1), 8172)
+    .option("--threads <n>", "llama-cpp: CPU threads", int("--threads", 1, 256))
+    .action(async (opts) => (await import("./commands/serve.js")).runServe(io, opts));
 
   const runs = program.command("runs").description("the run store: list, show, export and merge runs");
   const storeOption = () => new Option("--store <file>", "run store").default(".thinkprm/runs.sqlite");

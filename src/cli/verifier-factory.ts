@@ -23,6 +23,8 @@ export interface VerifierFlags {
   seed?: number;
   chatTemplate: string;
   threads?: number;
+  serverKind?: "vllm" | "sglang" | "llama.cpp" | "ollama" | "openai";
+  servedModel?: string;
 }
 
 /** The verifier, over the engine `wrap` returns (e.g. the run store's cache), and how to close it. */

@@ -19,8 +19,14 @@ export interface CompletionRequest {
   seed?: number;
   /** Generation stops before the first of these; the stop text is not part of `text`. */
   stop?: string[];
-  /** Return this many top alternatives per generated token (needs `capabilities.topLogprobs`). */
+  /**
+   * Return this many top alternatives for generated tokens (needs `capabilities.topLogprobs`).
+   * Engines may give them only where a caller needs them (the embedded engine: right after
+   * `\boxed{`) unless `logprobsEveryToken` is set.
+   */
   topLogprobs?: number;
+  /** Alternatives for every generated token, as an OpenAI-style server must return them. */
+  logprobsEveryToken?: boolean;
   signal?: AbortSignal;
 }
 

@@ -197,10 +197,14 @@ describe("thinkprm verify", () => {
   it("clear errors for engines and bad flags", async () => {
     const unknown = await cli(["verify", "-e", "gpt9", "--problem", "p", "--step", "a"]);
     expect(unknown.stderr).toContain(
-      'unknown --engine "gpt9". Available: llama-cpp[:<model.gguf>], scripted:<script.json>',
+      'unknown --engine "gpt9". Available: llama-cpp[:<model.gguf>], openai:<url>, scripted:<script.json>',
     );
     const notYet = await cli(["verify", "-e", "openai", "--problem", "p", "--step", "a"]);
-    expect(notYet.stderr).toContain("not part of this version yet");
+    expect(notYet.stderr).toContain(
+      "--engine openai needs the server: --engine openai:http://127.0.0.1:8000/v1",
+    );
+    const down = await cli(["verify", "-e", "openai:http://127.0.0.1:1/v1", "--problem", "p", "--step", "a"]);
+    expect(down.stderr).toMatch(/could not list the models of http:\/\/127.0.0.1:1\/v1/);
     const noFile = await cli(["verify", "-e", "llama-cpp:missing.gguf", "--problem", "p", "--step", "a"]);
     expect(noFile.stderr).toContain("model file not found: missing.gguf");
     const badScript = await cli(["verify", "-e", "scripted:s.json", "--problem", "p", "--step", "a"], {

@@ -83,3 +83,30 @@ describe("llama-cpp engine behaviour", () => {
     await expect(engine(join(dir, "missing.gguf"))).rejects.toThrow(/cannot open the model file \(ENOENT\)/);
   });
 });
+
+describe("token logprobs on the embedded engine", () => {
+  it("every token carries the distribution it was drawn from (greedy: it is that distribution's top)", async () => {
+    const e = await engine(tiny);
+    const c = (
+      await e.complete({
+        prompt: "Step 1: 2 + 2 = 4.",
+        maxTokens: 12,
+        temperature: 0,
+        topLogprobs: 3,
+        logprobsEveryToken: true,
+      })
+    ).choices[0]!;
+    expect(c.tokens!.map((t) => t.text).join("")).toBe(c.text);
+    const checked = c.tokens!.filter((t) => t.top && t.top[0] && !t.top[0].text.includes("\uFFFD"));
+    expect(checked.length).toBeGreaterThan(3);
+    for (const t of checked) {
+      expect(t.text.startsWith(t.top![0]!.text)).toBe(true);
+      expect(t.logprob).toBeCloseTo(t.top![0]!.logprob, 6);
+    }
+    // the same greedy text as the fast path
+    const fast = (await e.complete({ prompt: "Step 1: 2 + 2 = 4.", maxTokens: 12, temperature: 0 }))
+      .choices[0]!;
+    expect(c.text).toBe(fast.text);
+    await e.close();
+  });
+});

@@ -39,6 +39,8 @@ export interface EvalProcessBenchOptions {
   seed?: number;
   chatTemplate: string;
   threads?: number;
+  serverKind?: "vllm" | "sglang" | "llama.cpp" | "ollama" | "openai";
+  servedModel?: string;
   limit?: number;
   shard?: string;
   store: string | false;

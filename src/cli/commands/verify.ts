@@ -34,6 +34,8 @@ export interface VerifyCommandOptions {
   onTruncated: "invalid" | "force-decision";
   threads?: number;
   contextSize?: number;
+  serverKind: "vllm" | "sglang" | "llama.cpp" | "ollama" | "openai";
+  servedModel?: string;
   store: string | false;
   resume?: string;
   shard?: string;
@@ -101,6 +103,8 @@ export async function runVerify(io: CliIo, opts: VerifyCommandOptions): Promise<
   const inner = await resolveEngine(io, opts.engine, {
     model: opts.model,
     modelType: opts.modelType,
+    serverKind: opts.serverKind,
+    ...(opts.servedModel ? { servedModel: opts.servedModel } : {}),
     ...(opts.threads === undefined ? {} : { threads: opts.threads }),
     ...(opts.contextSize === undefined ? {} : { contextSize: opts.contextSize }),
   });

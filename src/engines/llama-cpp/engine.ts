@@ -247,29 +247,7 @@ export class LlamaCppEngine implements EngineV1 {
       return true;
     };
 
-    generation: for (;;) {
-      // fast path: the sequence's own generator; it stops by itself at an end-of-generation token
-      const loop = seq.evaluate(next, sampling); // no repeat penalty: evaluate applies none unless asked
-      probeToken = undefined;
-      for await (const token of loop) {
-        if (request.signal?.aborted) break generation;
-        const wantsProbe = topK > 0 && BOXED_OPEN.test(text.textWithPending);
-        if (wantsProbe) {
-          // the verdict position: step out and read the distribution there (below)
-          probeToken = token;
-          break;
-        }
-        if (!accept(token, 0)) break generation;
-      }
-      if (probeToken === undefined) break; // EOS
-      // `probeToken` was sampled but not yet evaluated: evaluate it and read the next token's distribution
-      const [out] = await seq.controlledEvaluate([
-        [probeToken, { generateNext: { token: true, probabilities: true, options: sampling } }],
-      ]);
-      if (!accept(probeToken, 0)) break;
-      const chosen = out?.next.token;
-      if (chosen === undefined || chosen === null || this.model.isEogToken(chosen)) break;
-      const probs = out?.next.probabilities;
+    const topOf = (probs: Map<Token, number> | undefined) => {
       const top: { text: string; logprob: number }[] = [];
       if (probs) {
         for (const [t, p] of probs) {
@@ -277,8 +255,54 @@ export class LlamaCppEngine implements EngineV1 {
           top.push({ text: this.model.detokenize([t], false), logprob: Math.log(p) });
         }
       }
-      if (!accept(chosen, Math.log(probs?.get(chosen) ?? 1), top)) break;
-      next = [chosen];
+      return top;
+    };
+
+    if (request.logprobsEveryToken && topK > 0) {
+      // slow path, one token at a time, each with the distribution it was drawn from
+      let input = next;
+      for (;;) {
+        if (request.signal?.aborted) break;
+        const out = await seq.controlledEvaluate([
+          ...input.slice(0, -1),
+          [input.at(-1)!, { generateNext: { token: true, probabilities: true, options: sampling } }],
+        ]);
+        const r = out.at(-1)?.next;
+        const t = r?.token;
+        if (t === undefined || t === null) break;
+        if (this.model.isEogToken(t)) {
+          // the end of sequence was drawn: keep its position's distribution, as servers report it
+          text.pushEnd(Math.log(r?.probabilities?.get(t) ?? 1), topOf(r?.probabilities));
+          break;
+        }
+        if (!accept(t, Math.log(r?.probabilities?.get(t) ?? 1), topOf(r?.probabilities))) break;
+        input = [t];
+      }
+    } else {
+      generation: for (;;) {
+        // fast path: the sequence's own generator; it stops by itself at an end-of-generation token
+        const loop = seq.evaluate(next, sampling); // no repeat penalty: evaluate applies none unless asked
+        probeToken = undefined;
+        for await (const token of loop) {
+          if (request.signal?.aborted) break generation;
+          if (!accept(token, 0)) break generation;
+          if (topK > 0 && BOXED_OPEN.test(text.textWithPending)) {
+            // the next token is a verdict: step out before it is sampled, to read its distribution
+            probeToken = token;
+            break;
+          }
+        }
+        if (probeToken === undefined) break; // EOS
+        // `probeToken` was sampled but not evaluated yet: evaluate it and draw the verdict with its distribution
+        const [out] = await seq.controlledEvaluate([
+          [probeToken, { generateNext: { token: true, probabilities: true, options: sampling } }],
+        ]);
+        const chosen = out?.next.token;
+        if (chosen === undefined || chosen === null || this.model.isEogToken(chosen)) break;
+        const probs = out?.next.probabilities;
+        if (!accept(chosen, Math.log(probs?.get(chosen) ?? 1), topOf(probs))) break;
+        next = [chosen];
+      }
     }
     text.finish();
     const choice: CompletionChoice = { text: text.text, finishReason, generatedTokens: generated };

@@ -36,6 +36,15 @@ export class TextPieces {
     if (!decoded.endsWith("\uFFFD")) this.flush(decoded);
   }
 
+  /** An end-of-sequence position: no text, but its probabilities (servers report them). */
+  pushEnd(logprob: number, top?: GeneratedToken["top"]): void {
+    this.finish();
+    const piece: GeneratedToken = { text: "", logprob };
+    if (top) piece.top = top;
+    this.pieces.push(piece);
+    this.pieceIds.push([]);
+  }
+
   /** Emits whatever is held back (at the end of generation, even an incomplete character). */
   finish(): void {
     if (this.pending.length > 0) this.flush(this.detokenize(this.pending));

@@ -1,0 +1,49 @@
+/**
+ * What each kind of OpenAI-compatible server can do, declared up front (from their API
+ * documentation) rather than discovered by failure. `--capabilities` overrides any field.
+ */
+import type { EngineCapabilities } from "../types.js";
+
+export const SERVER_KINDS = ["vllm", "sglang", "llama.cpp", "ollama", "openai"] as const;
+export type ServerKind = (typeof SERVER_KINDS)[number];
+
+export interface ServerProfile {
+  capabilities: EngineCapabilities;
+  /** How the server names the stop string that ended a choice, if it does. */
+  stopField: "stop_reason" | "matched_stop" | null;
+}
+
+const base: EngineCapabilities = {
+  candidateLogprobs: true,
+  topLogprobs: 20,
+  promptLogprobs: false,
+  prefixCaching: true,
+  parallelSamples: true,
+  reportsStopSequence: false,
+  seed: true,
+};
+
+export const SERVER_PROFILES: Record<ServerKind, ServerProfile> = {
+  // vLLM: logprobs up to --max-logprobs (20 is what the README asks for), prompt_logprobs, stop_reason
+  vllm: {
+    capabilities: { ...base, promptLogprobs: true, reportsStopSequence: true },
+    stopField: "stop_reason",
+  },
+  // SGLang: OpenAI completions with logprobs; reports the matched stop as matched_stop
+  sglang: { capabilities: { ...base, reportsStopSequence: true }, stopField: "matched_stop" },
+  // llama.cpp server: top logprobs of generated tokens, no prompt logprobs, one sample per request
+  "llama.cpp": { capabilities: { ...base, parallelSamples: false }, stopField: null },
+  // Ollama's OpenAI layer: no logprobs on /v1/completions — P(Yes) needs the vote fallback
+  ollama: {
+    capabilities: {
+      ...base,
+      candidateLogprobs: false,
+      topLogprobs: 0,
+      prefixCaching: true,
+      parallelSamples: false,
+    },
+    stopField: null,
+  },
+  // OpenAI: completions logprobs capped at 5, no stop reason
+  openai: { capabilities: { ...base, topLogprobs: 5, prefixCaching: true }, stopField: null },
+};
