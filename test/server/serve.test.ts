@@ -219,3 +219,63 @@ describe("faults between the HTTP engine and a server", () => {
     }
   }, 120_000);
 });
+
+describe("thinkprm serve as a real process", () => {
+  it("starts, answers with the token, refuses without it, and exits cleanly on SIGTERM", async () => {
+    const { spawn } = await import("node:child_process");
+    const { REPO_ROOT } = await import("../helpers.js");
+    const { workdir } = await import("../cli/run-cli.js");
+    const dir = workdir({
+      "s.json": JSON.stringify({ replies: [CHAIN], probabilities: { " Yes": 0.8, " No": 0.2 } }),
+    });
+    const child = spawn(
+      process.execPath,
+      [
+        join(REPO_ROOT, "bin/thinkprm.js"),
+        "serve",
+        "-e",
+        "scripted:s.json",
+        "--port",
+        "0",
+        "--chat-template",
+        "none",
+      ],
+      {
+        cwd: dir,
+        env: { ...process.env, THINKPRM_TOKEN: "t0ken" },
+      },
+    );
+    let log = "";
+    child.stderr.setEncoding("utf8");
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stderr.on("data", (d: string) => {
+        log += d;
+        const m = log.match(/"url":"([^"]+)"/);
+        if (m) resolve(m[1]!);
+      });
+      child.on("exit", () => reject(new Error(`serve exited: ${log}`)));
+    });
+    const ok = await fetch(`${url}/v1/verify`, post({ problem: "2+3?", steps: ["5", "6"] }));
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as { score: number }).score).toBeCloseTo(0.8, 12);
+    expect(
+      (
+        await fetch(
+          `${url}/v1/verify`,
+          post({ problem: "x", steps: ["a"] }, { "content-type": "application/json" }),
+        )
+      ).status,
+    ).toBe(401);
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(log).toContain('"message":"shutting down: finishing requests in flight"');
+    expect(log).toMatch(/"path":"\/v1\/verify","status":200/);
+  }, 30_000);
+
+  it("refuses to start without a token unless told so", async () => {
+    const { cli, workdir } = await import("../cli/run-cli.js");
+    const r = await cli(["serve", "-e", "scripted:s.json"], { cwd: workdir({ "s.json": "{}" }) });
+    expect(r.stderr).toContain("set THINKPRM_TOKEN");
+  });
+});

@@ -136,6 +136,15 @@ export class OpenAICompatibleEngine implements EngineV1 {
     return new OpenAICompatibleEngine(options, model, endpoints);
   }
 
+  /** Requests running and waiting per endpoint (for benchmarks and /metrics). */
+  windowState(): { url: string; active: number; pending: number }[] {
+    return this.endpoints.map((e) => ({
+      url: e.url,
+      active: e.limit.activeCount,
+      pending: e.limit.pendingCount,
+    }));
+  }
+
   /** The endpoint with the fewest requests in flight (ties: the first). */
   private pick(): Endpoint {
     return this.endpoints.reduce((best, e) => (e.inFlight < best.inFlight ? e : best));
