@@ -9,7 +9,7 @@
  *   not), `pred_score[][]` (reward-model scores), `gt`.
  */
 import { readFileSync } from "node:fs";
-import { InputError } from "./jsonl.js";
+import { InputError, parseJsonlText } from "./jsonl.js";
 
 export interface Candidate {
   text: string;
@@ -45,16 +45,10 @@ export function detectFormat(record: Record<string, unknown>): CandidateFormat |
 }
 
 export function loadCandidateSet(path: string): CandidateSet {
-  const lines = readFileSync(path, "utf8").split("\n");
-  const records: { line: number; value: Record<string, unknown> }[] = [];
-  lines.forEach((text, i) => {
-    if (!text.trim()) return;
-    try {
-      records.push({ line: i + 1, value: JSON.parse(text) });
-    } catch (error) {
-      throw new InputError(path, i + 1, `not valid JSON (${(error as Error).message})`);
-    }
-  });
+  const records = parseJsonlText(readFileSync(path, "utf8"), path).map(({ line, value }) => ({
+    line,
+    value: value as Record<string, unknown>,
+  }));
   if (records.length === 0) throw new InputError(path, undefined, "the file has no records");
   const format = detectFormat(records[0]!.value);
   if (!format) {

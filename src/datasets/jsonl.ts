@@ -41,6 +41,24 @@ export async function* readJsonl(input: Readable, source: string): AsyncGenerato
   }
 }
 
+/** Every non-blank line of JSONL text, parsed; an `InputError` names the first bad line. */
+export function parseJsonlText(text: string, source: string): JsonlLine[] {
+  const out: JsonlLine[] = [];
+  text.split("\n").forEach((line, i) => {
+    if (!line.trim()) return;
+    try {
+      out.push({ line: i + 1, value: JSON.parse(line) });
+    } catch (error) {
+      throw new InputError(
+        source,
+        i + 1,
+        `not valid JSON (${(error as Error).message}); each line must be one JSON object`,
+      );
+    }
+  });
+  return out;
+}
+
 /** Opens a file for `readJsonl`, with a clear error when it is missing. */
 export function openInput(path: string): Readable {
   const stream = createReadStream(path);

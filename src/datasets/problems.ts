@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { InputError } from "./jsonl.js";
+import { InputError, parseJsonlText } from "./jsonl.js";
 
 export interface AnsweredProblem {
   id: string;
@@ -29,23 +29,13 @@ export function loadProblems(spec: string, dataDir: string): AnsweredProblem[] {
         : "file not found",
     );
   }
-  return readFileSync(path, "utf8")
-    .split("\n")
-    .map((line, i) => ({ line, i }))
-    .filter(({ line }) => line.trim())
-    .map(({ line, i }) => {
-      let r: Record<string, unknown>;
-      try {
-        r = JSON.parse(line);
-      } catch (error) {
-        throw new InputError(path, i + 1, `not valid JSON (${(error as Error).message})`);
-      }
-      const problem = r.problem ?? r.question;
-      const answer = r.answer ?? r.gt;
-      if (typeof problem !== "string")
-        throw new InputError(path, i + 1, 'field "problem": expected a string');
-      if (answer === undefined)
-        throw new InputError(path, i + 1, 'field "answer": every problem needs its reference answer');
-      return { id: String(r.unique_id ?? r.id ?? i), problem, answer: String(answer) };
-    });
+  return parseJsonlText(readFileSync(path, "utf8"), path).map(({ line, value }, i) => {
+    const r = value as Record<string, unknown>;
+    const problem = r.problem ?? r.question;
+    const answer = r.answer ?? r.gt;
+    if (typeof problem !== "string") throw new InputError(path, line, 'field "problem": expected a string');
+    if (answer === undefined)
+      throw new InputError(path, line, 'field "answer": every problem needs its reference answer');
+    return { id: String(r.unique_id ?? r.id ?? i), problem, answer: String(answer) };
+  });
 }

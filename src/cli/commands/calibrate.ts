@@ -3,7 +3,9 @@
  * gold labels, or JSONL {score, correct} — print it with calibration before and after, and write
  * the calibrated scores.
  */
+
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { InputError, type JsonlLine, parseJsonlText } from "../../datasets/jsonl.js";
 import {
   applyCalibrator,
   type Calibrator,
@@ -53,23 +55,21 @@ function fromRun(io: CliIo, opts: CalibrateOptions): Labelled[] {
 function fromFile(io: CliIo, file: string): Labelled[] {
   const path = resolvePath(io, file);
   if (!existsSync(path)) throw new CliError(`input file not found: ${file}`);
-  return readFileSync(path, "utf8")
-    .split("\n")
-    .map((line, i) => ({ line, i }))
-    .filter(({ line }) => line.trim())
-    .map(({ line, i }) => {
-      let r: Record<string, unknown>;
-      try {
-        r = JSON.parse(line);
-      } catch (error) {
-        throw new CliError(`${file}:${i + 1}: not valid JSON (${(error as Error).message})`);
-      }
-      if (typeof r.score !== "number" || r.score < 0 || r.score > 1)
-        throw new CliError(`${file}:${i + 1}: field "score": expected a probability from 0 to 1`);
-      if (typeof r.correct !== "boolean")
-        throw new CliError(`${file}:${i + 1}: field "correct": expected true or false`);
-      return { id: String(r.id ?? i + 1), score: r.score, correct: r.correct };
-    });
+  let lines: JsonlLine[];
+  try {
+    lines = parseJsonlText(readFileSync(path, "utf8"), file);
+  } catch (error) {
+    if (error instanceof InputError) throw new CliError(error.message);
+    throw error;
+  }
+  return lines.map(({ line, value }) => {
+    const r = value as Record<string, unknown>;
+    if (typeof r.score !== "number" || r.score < 0 || r.score > 1)
+      throw new CliError(`${file}:${line}: field "score": expected a probability from 0 to 1`);
+    if (typeof r.correct !== "boolean")
+      throw new CliError(`${file}:${line}: field "correct": expected true or false`);
+    return { id: String(r.id ?? line), score: r.score, correct: r.correct };
+  });
 }
 
 const fmt = (x: number | null) => (x === null ? "n/a" : x.toFixed(4));

@@ -5,7 +5,7 @@
  * existing predictions file (`--predictions`), with no model at all.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { InputError } from "../../datasets/jsonl.js";
+import { InputError, parseJsonlText } from "../../datasets/jsonl.js";
 import { loadProcessBench, type ProcessBenchItem } from "../../datasets/processbench.js";
 import { CachedEngine } from "../../engines/cached.js";
 import { calibrationReport } from "../../eval/calibration.js";
@@ -21,26 +21,14 @@ import type { Verification, Verifier } from "../../verifier/types.js";
 import { CliError, type CliIo, resolvePath, writeJsonLine } from "../io.js";
 import { Progress } from "../progress.js";
 import { parseShard } from "../shard.js";
-import { makeVerifier, type VerifierMethod } from "../verifier-factory.js";
+import { makeVerifier, type VerifierFlags } from "../verifier-factory.js";
 
-export interface EvalProcessBenchOptions {
+export interface EvalProcessBenchOptions extends VerifierFlags {
   subsets: string;
   dataDir: string;
   errata: boolean;
   predictions?: string;
   predictionsOut?: string;
-  method: VerifierMethod;
-  engine: string;
-  model: string;
-  k: number;
-  rounds: number;
-  maxTokens: number;
-  temperature?: number;
-  seed?: number;
-  chatTemplate: string;
-  threads?: number;
-  serverKind?: "vllm" | "sglang" | "llama.cpp" | "ollama" | "openai";
-  servedModel?: string;
   limit?: number;
   shard?: string;
   store: string | false;
@@ -121,37 +109,36 @@ function scorePredictions(io: CliIo, opts: EvalProcessBenchOptions): void {
   if (!existsSync(path)) throw new CliError(`predictions file not found: ${opts.predictions}`);
   const gold = new Map(loadSubsets(io, { ...opts, limit: undefined }).map((i) => [i.id, i] as const));
   const preds: (Prediction & { subset: string })[] = [];
-  readFileSync(path, "utf8")
-    .split("\n")
-    .forEach((line, i) => {
-      if (!line.trim()) return;
-      let r: Record<string, unknown>;
-      try {
-        r = JSON.parse(line);
-      } catch (error) {
-        throw new CliError(`${opts.predictions}:${i + 1}: not valid JSON (${(error as Error).message})`);
-      }
-      const id = String(r.id);
-      const item = gold.get(id);
-      const label = typeof r.label === "number" ? r.label : item?.label;
-      if (label === undefined)
-        throw new CliError(
-          `${opts.predictions}:${i + 1}: no label for "${id}" (not in --subsets ${opts.subsets}, and the line has no "label")`,
-        );
-      const prediction = r.prediction === null ? null : Number(r.prediction);
-      if (prediction !== null && (!Number.isInteger(prediction) || prediction < -1)) {
-        throw new CliError(
-          `${opts.predictions}:${i + 1}: field "prediction": expected -1, a step index, or null; got ${JSON.stringify(r.prediction)}`,
-        );
-      }
-      preds.push({
-        id,
-        label,
-        prediction,
-        subset: item?.subset ?? String(r.subset ?? id.replace(/-\d+$/, "")),
-        ...(typeof r.tokens === "number" ? { tokens: r.tokens } : {}),
-      });
+  let lines: { line: number; value: unknown }[];
+  try {
+    lines = parseJsonlText(readFileSync(path, "utf8"), opts.predictions!);
+  } catch (error) {
+    if (error instanceof InputError) throw new CliError(error.message);
+    throw error;
+  }
+  for (const { line, value } of lines) {
+    const r = value as Record<string, unknown>;
+    const id = String(r.id);
+    const item = gold.get(id);
+    const label = typeof r.label === "number" ? r.label : item?.label;
+    if (label === undefined)
+      throw new CliError(
+        `${opts.predictions}:${line}: no label for "${id}" (not in --subsets ${opts.subsets}, and the line has no "label")`,
+      );
+    const prediction = r.prediction === null ? null : Number(r.prediction);
+    if (prediction !== null && (!Number.isInteger(prediction) || prediction < -1)) {
+      throw new CliError(
+        `${opts.predictions}:${line}: field "prediction": expected -1, a step index, or null; got ${JSON.stringify(r.prediction)}`,
+      );
+    }
+    preds.push({
+      id,
+      label,
+      prediction,
+      subset: item?.subset ?? String(r.subset ?? id.replace(/-\d+$/, "")),
+      ...(typeof r.tokens === "number" ? { tokens: r.tokens } : {}),
     });
+  }
   report(io, preds, opts.json, { predictions: opts.predictions });
 }
 
