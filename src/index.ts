@@ -8,8 +8,11 @@
  * v.score; v.stepVerdicts; v.firstIncorrectStep;
  */
 export * from "./core/index.js";
+export * from "./datasets/index.js";
 export * from "./engines/index.js";
 export * from "./eval/index.js";
 export * from "./grading/index.js";
 export * from "./search/index.js";
+export * from "./synth/index.js";
+export * from "./train/index.js";
 export * from "./verifier/index.js";

@@ -3,36 +3,13 @@
  * and their code is loaded only when they run. `runCli` takes its streams as arguments, so tests
  * run the real CLI in-process.
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from "@commander-js/extra-typings";
+import { Command, CommanderError, Option } from "@commander-js/extra-typings";
+import { collect, int, num } from "./arg-parsers.js";
 import { CHAT_TEMPLATE_HELP } from "./chat-template-option.js";
+import { registerMakingCommands } from "./commands-making.js";
 import { ENGINE_HELP } from "./engine-spec.js";
 import { CliError, type CliIo, CommandExit } from "./io.js";
 import { VERIFIER_METHODS } from "./verifier-methods.js";
-
-function int(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      throw new InvalidArgumentError(
-        `${name} must be an integer from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : " up"}`,
-      );
-    }
-    return n;
-  };
-}
-
-function num(name: string, min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < min || n > max)
-      throw new InvalidArgumentError(`${name} must be a number from ${min} to ${max}`);
-    return n;
-  };
-}
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
 
 function buildProgram(io: CliIo) {
   const program = new Command()
@@ -409,6 +386,8 @@ function buildProgram(io: CliIo) {
     .option("-o, --out <file.html>", "where to write the page", "report.html")
     .option("--png <dir>", "also write each plot as a PNG file into this folder")
     .action(async (runs, opts) => (await import("./commands/report.js")).runReport(io, runs, opts));
+
+  registerMakingCommands(program, io);
 
   const dev = program.command("dev").description("developer tools");
   dev

@@ -27,6 +27,13 @@ export {
 } from "./parse-chain.js";
 export { pyReplace, pyStrip } from "./python-str.js";
 export { fail, type Issue, type IssueCode, issue, ok, type Result } from "./result.js";
+export {
+  fixStepLabels,
+  labelsUntilError,
+  prefixIsCorrect,
+  ratingLabel,
+  type StepLabel,
+} from "./step-labels.js";
 export { type GeneratedToken, stepScoresFromTokens } from "./step-scores.js";
 export { type StepSplitRule, splitByBlankLines, splitByStepHeaders, splitSteps } from "./step-split.js";
 export {

@@ -1,2 +1,10 @@
 export { describeZodError, InputError, type JsonlLine, openInput, readJsonl } from "./jsonl.js";
+export {
+  type LabelledPrefix,
+  loadPrefixes,
+  prefixesFromJsonl,
+  prefixesFromRaw,
+  prefixesFromSolutions,
+  prefixesFromStepwiseParquet,
+} from "./prm800k.js";
 export { type SolutionRecord, solutionRecordSchema, toSolutionInput } from "./solution-records.js";

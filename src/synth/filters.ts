@@ -1,0 +1,151 @@
+/**
+ * Filtering teacher chains (thinkprm-spec.md §4.2–4.3, the official `LongThoughtCritiqueDataset`),
+ * each filter a pure function; a rejected chain carries the reason.
+ */
+import {
+  fixStepLabels,
+  labelsUntilError,
+  prefixIsCorrect,
+  ratingLabel,
+  type StepLabel,
+} from "../core/step-labels.js";
+
+export type RejectReason =
+  | "no_decisions"
+  | "decision_count"
+  | "process_mismatch"
+  | "outcome_mismatch"
+  | "too_long"
+  | "duplicate"
+  | "balanced_out";
+
+/**
+ * Step decisions as the training parser reads them: `\text{X}` → `X`, then the contents of every
+ * `\boxed{…}` (no nested braces) that are exactly "correct" or "incorrect", in order.
+ *
+ * @example boxedDecisions("\\boxed{correct} … \\boxed{\\text{incorrect}} … \\boxed{468}") // ["+", "-"]
+ */
+export function boxedDecisions(generation: string): StepLabel[] {
+  const plain = generation.replace(/\\text\{([^{}]*)\}/g, "$1");
+  return [...plain.matchAll(/\\boxed\{([^{}]*)\}/g)]
+    .map((m) => m[1]!.trim())
+    .filter((c) => c === "correct" || c === "incorrect")
+    .map((c) => (c === "correct" ? "+" : "-"));
+}
+
+/** Format: decisions exist, and there is one per step up to the first error (or one per prefix step). */
+export function formatFilter(
+  decisions: readonly StepLabel[],
+  labelsUntil: readonly StepLabel[],
+  prefixSteps: number,
+): RejectReason | null {
+  if (decisions.length === 0) return "no_decisions";
+  if (decisions.length !== labelsUntil.length && decisions.length !== prefixSteps) return "decision_count";
+  return null;
+}
+
+/** Process-based: every decision equals the gold label, over the shorter of the two lists. */
+export function processFilter(
+  decisions: readonly StepLabel[],
+  labelsUntil: readonly StepLabel[],
+): RejectReason | null {
+  const n = Math.min(decisions.length, labelsUntil.length);
+  for (let i = 0; i < n; i++) if (decisions[i] !== labelsUntil[i]) return "process_mismatch";
+  return null;
+}
+
+/** Outcome-based (the ablation): the last decision equals the last gold label, and the chain says "The answer is". */
+export function outcomeFilter(
+  decisions: readonly StepLabel[],
+  labels: readonly StepLabel[],
+  generation: string,
+): RejectReason | null {
+  return decisions.at(-1) === labels.at(-1) && generation.includes("The answer is")
+    ? null
+    : "outcome_mismatch";
+}
+
+/**
+ * The official cleaning of a kept generation: `\boxed{\text{(in)correct}}` → `\boxed{(in)correct}`,
+ * everything after the last verdict box cut, text after a `<think>` dropped (a quirk of the
+ * official code, kept on purpose: it keeps the text *up to and including* `<think>`; a no-op for
+ * outputs without one), and text from `</think>` on cut.
+ */
+export function cleanGeneration(generation: string): string {
+  let g = generation.replace(/\\boxed\{\\text\{(correct|incorrect)\}\}/g, "\\boxed{$1}");
+  const ends = ["\\boxed{correct}", "\\boxed{incorrect}"].map((box) => {
+    const at = g.lastIndexOf(box);
+    return at < 0 ? -1 : at + box.length;
+  });
+  const last = Math.max(...ends);
+  if (last > 0) g = g.slice(0, last);
+  const open = g.indexOf("<think>");
+  if (open >= 0) g = g.slice(0, open + "<think>".length);
+  const close = g.indexOf("</think>");
+  if (close >= 0) g = g.slice(0, close);
+  return g;
+}
+
+export interface ChainJudgement {
+  kept: boolean;
+  reason?: RejectReason;
+  decisions: StepLabel[];
+  labelsUntilError: StepLabel[];
+  /** The prefix's gold outcome: its last (fixed) label is `+`. */
+  isCorrect: boolean;
+  cleaned: string;
+}
+
+export interface FilterOptions {
+  mode: "process" | "outcome";
+  /** How a neutral PRM800K rating (0) counts. Default "negative", as the official code. */
+  neutral?: "negative" | "positive";
+}
+
+/** Format, then process (or outcome) filtering of one generation for one labelled prefix. */
+export function judgeChain(
+  ratings: readonly (number | string)[],
+  prefixSteps: number,
+  generation: string,
+  options: FilterOptions,
+): ChainJudgement {
+  const labels = fixStepLabels(ratings.map((r) => ratingLabel(r as number | string, options.neutral)));
+  const until = labelsUntilError(labels);
+  const decisions = boxedDecisions(generation);
+  const base = {
+    decisions,
+    labelsUntilError: until,
+    isCorrect: prefixIsCorrect(labels),
+    cleaned: cleanGeneration(generation),
+  };
+  const reason =
+    formatFilter(decisions, until, prefixSteps) ??
+    (options.mode === "process"
+      ? processFilter(decisions, until)
+      : outcomeFilter(decisions, labels, generation));
+  return reason ? { kept: false, reason, ...base } : { kept: true, ...base };
+}
+
+/**
+ * Class balancing (the official `balance_data`): the majority class (correct vs incorrect prefixes)
+ * is downsampled, by a seeded shuffle, to the minority's size. Returns the indices kept.
+ */
+export function balanceClasses(isCorrect: readonly boolean[], seed = 42): Set<number> {
+  const pos = isCorrect.flatMap((c, i) => (c ? [i] : []));
+  const neg = isCorrect.flatMap((c, i) => (c ? [] : [i]));
+  const n = Math.min(pos.length, neg.length);
+  let s = seed >>> 0;
+  const rand = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+  const sample = (xs: number[]) => {
+    const a = [...xs];
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [a[i], a[j]] = [a[j]!, a[i]!];
+    }
+    return a.slice(0, n);
+  };
+  return new Set([...sample(pos), ...sample(neg)]);
+}
