@@ -12,6 +12,8 @@ const STORE = ".thinkprm/runs.sqlite";
 
 // biome-ignore lint/suspicious/noExplicitAny: commander's typed builder carries the parent's option types
 export function registerMakingCommands(program: Command<any, any, any>, io: CliIo): void {
+  // the program enables positional options: those after `synth stats` belong to stats (both
+  // commands have --store, --seed, --tokenizer-model, --json)
   const synth = program
     .command("synth")
     .description(
@@ -44,6 +46,14 @@ export function registerMakingCommands(program: Command<any, any, any>, io: CliI
       new Option("--neutral <label>", "how a neutral PRM800K rating (0) counts")
         .choices(["negative", "positive"] as const)
         .default("negative" as const),
+    )
+    .option(
+      "--tokenizer-model <gguf>",
+      "count --max-length in this model's tokens (the student's; default: a llama-cpp teacher's, else an estimate)",
+    )
+    .option(
+      "--official-think-cut",
+      "clean chains as the official code: text after a <think> is dropped (default: text before it is)",
     )
     .option(
       "--max-length <n>",

@@ -19,6 +19,7 @@ function buildProgram(io: CliIo) {
     )
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride()
+    .enablePositionalOptions()
     .showHelpAfterError("(run with --help for usage)");
 
   program

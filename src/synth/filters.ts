@@ -66,12 +66,15 @@ export function outcomeFilter(
 }
 
 /**
- * The official cleaning of a kept generation: `\boxed{\text{(in)correct}}` → `\boxed{(in)correct}`,
- * everything after the last verdict box cut, text after a `<think>` dropped (a quirk of the
- * official code, kept on purpose: it keeps the text *up to and including* `<think>`; a no-op for
- * outputs without one), and text from `</think>` on cut.
+ * Cleaning a kept generation as the official code does: `\boxed{\text{(in)correct}}` →
+ * `\boxed{(in)correct}`, everything after the last verdict box cut, and text from `</think>` on cut.
+ *
+ * Official bug, decided: where a `<think>` occurs the official code keeps the text *up to and
+ * including* it, which empties a chain from a teacher that opens with the tag (a no-op for QwQ,
+ * which writes none). By default we keep the text after the last `<think>` instead;
+ * `thinkCut: "official"` restores the official cut.
  */
-export function cleanGeneration(generation: string): string {
+export function cleanGeneration(generation: string, thinkCut: "after" | "official" = "after"): string {
   let g = generation.replace(/\\boxed\{\\text\{(correct|incorrect)\}\}/g, "\\boxed{$1}");
   const ends = ["\\boxed{correct}", "\\boxed{incorrect}"].map((box) => {
     const at = g.lastIndexOf(box);
@@ -79,8 +82,13 @@ export function cleanGeneration(generation: string): string {
   });
   const last = Math.max(...ends);
   if (last > 0) g = g.slice(0, last);
-  const open = g.indexOf("<think>");
-  if (open >= 0) g = g.slice(0, open + "<think>".length);
+  if (thinkCut === "official") {
+    const open = g.indexOf("<think>");
+    if (open >= 0) g = g.slice(0, open + "<think>".length);
+  } else {
+    const open = g.lastIndexOf("<think>");
+    if (open >= 0) g = g.slice(open + "<think>".length);
+  }
   const close = g.indexOf("</think>");
   if (close >= 0) g = g.slice(0, close);
   return g;
@@ -100,6 +108,8 @@ export interface FilterOptions {
   mode: "process" | "outcome";
   /** How a neutral PRM800K rating (0) counts. Default "negative", as the official code. */
   neutral?: "negative" | "positive";
+  /** Where a `<think>` in the chain cuts it; see `cleanGeneration`. Default "after". */
+  thinkCut?: "after" | "official";
 }
 
 /** Format, then process (or outcome) filtering of one generation for one labelled prefix. */
@@ -116,7 +126,7 @@ export function judgeChain(
     decisions,
     labelsUntilError: until,
     isCorrect: prefixIsCorrect(labels),
-    cleaned: cleanGeneration(generation),
+    cleaned: cleanGeneration(generation, options.thinkCut),
   };
   const reason =
     formatFilter(decisions, until, prefixSteps) ??

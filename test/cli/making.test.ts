@@ -1,9 +1,10 @@
 // synth → synth stats → export → train, through the real CLI in-process, on PRM800K phase-1
 // prefixes with a scripted teacher whose replies are crafted to pass or fail each filter.
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { makeQwenTokenizerModel } from "../../src/engines/llama-cpp/qwen-tokenizer-model.js";
 import { SHARED } from "../helpers.js";
 import { cli, workdir } from "./run-cli.js";
 
@@ -59,6 +60,13 @@ describe("making a verifier from the command line", () => {
     expect(r.stdout).toContain("step labels correct / incorrect      3 (60.0%) / 2 (40.0%)");
     expect(r.stdout).toContain("unique questions                     1");
     expect(r.stdout).toContain("steps per prefix avg / min / max     1.7 / 1 / 2");
+    expect(r.stdout).toContain("chain tokens avg / min / max         14.3 / 9 / 18   (≈ characters / 3.6");
+    // exact counts with a tokenizer: the real Qwen/R1 tokenizer in a tiny generated model
+    writeFileSync(join(dir, "qwen.gguf"), makeQwenTokenizerModel());
+    const exact = await cli(["synth", "stats", "--run", runId, "--tokenizer-model", "qwen.gguf"], {
+      cwd: dir,
+    });
+    expect(exact.stdout).toMatch(/chain tokens avg \/ min \/ max {9}15\.0 \/ 11 \/ 18 {3}\(.*tokenizer\)/);
   });
 
   it("export writes every trainer format", async () => {

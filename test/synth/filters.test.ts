@@ -65,8 +65,9 @@ describe("filters", () => {
       "A \\boxed{correct} B \\boxed{incorrect}",
     );
     expect(cleanGeneration("plain </think> after")).toBe("plain ");
-    // the official quirk: text after a <think> is dropped (kept on purpose, see filters.ts)
-    expect(cleanGeneration("x <think> y \\boxed{correct}")).toBe("x <think>");
+    // by default the text after <think> is kept; the official code keeps the text before it
+    expect(cleanGeneration("<think>\nStep 1: y \\boxed{correct}")).toBe("\nStep 1: y \\boxed{correct}");
+    expect(cleanGeneration("x <think> y \\boxed{correct}", "official")).toBe("x <think>");
   });
   it("balances classes by a seeded shuffle", () => {
     const labels = [true, true, true, true, false, false];

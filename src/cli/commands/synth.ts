@@ -34,6 +34,8 @@ export interface SynthOptions {
   until: number;
   filter: "process" | "outcome";
   neutral: "negative" | "positive";
+  officialThinkCut?: boolean;
+  tokenizerModel?: string;
   maxLength: number;
   maxTokens: number;
   chatTemplate: string;
@@ -44,12 +46,43 @@ export interface SynthOptions {
   json?: boolean;
 }
 
-/** Tokens of the target model when a llama-cpp engine is at hand, else about 3.6 characters per token. */
-function tokenCounter(engine: Engine): { count: (t: string) => number; name: string } {
-  const inner = (engine as { inner?: Engine }).inner ?? engine;
-  const counter = (inner as { tokenCount?: (t: string) => number }).tokenCount;
-  if (counter) return { count: (t) => counter.call(inner, t), name: `${inner.modelId} tokenizer` };
-  return { count: (t) => Math.ceil(t.length / 3.6), name: "≈ characters / 3.6 (no tokenizer at hand)" };
+interface TokenCounter {
+  count: (text: string) => number;
+  name: string;
+  close: () => Promise<void>;
+}
+
+/**
+ * Tokens of the target model: `--tokenizer-model` (a GGUF, tokenizer only), else a llama-cpp
+ * teacher's own, else an estimate of 3.6 characters per token (said so in the output).
+ */
+async function openTokenCounter(
+  io: CliIo,
+  tokenizerModel: string | undefined,
+  teacher?: Engine,
+): Promise<TokenCounter> {
+  const own = async (engine: Engine, close: boolean): Promise<TokenCounter | undefined> => {
+    const inner = (engine as { inner?: Engine }).inner ?? engine;
+    const counter = (inner as { tokenCount?: (t: string) => number }).tokenCount;
+    if (!counter) return undefined;
+    return {
+      count: (t) => counter.call(inner, t),
+      name: `${inner.modelId} tokenizer`,
+      close: async () => (close ? engine.close?.() : undefined),
+    };
+  };
+  if (tokenizerModel) {
+    const found = await own(await resolveEngine(io, `llama-cpp:${tokenizerModel}`), true);
+    if (found) return found;
+  }
+  const teachers = teacher ? await own(teacher, false) : undefined;
+  return (
+    teachers ?? {
+      count: (t) => Math.ceil(t.length / 3.6),
+      name: "≈ characters / 3.6 (pass --tokenizer-model for exact counts)",
+      close: async () => {},
+    }
+  );
 }
 
 async function prefixes(io: CliIo, source: string): Promise<LabelledPrefix[]> {
@@ -78,10 +111,12 @@ export async function runSynth(io: CliIo, opts: SynthOptions): Promise<void> {
     store,
   );
   const template = resolveChatTemplate(io, opts.chatTemplate);
-  const tokens = tokenCounter(teacher);
+  const tokens = await openTokenCounter(io, opts.tokenizerModel, teacher);
+  if (!opts.quiet) io.stderr.write(`--max-length counts ${tokens.name}\n`);
   const settings = {
     mode: opts.filter,
     neutral: opts.neutral,
+    thinkCut: opts.officialThinkCut ? ("official" as const) : ("after" as const),
     perPrefix: opts.perPrefix,
     temperature: opts.temperature,
     maxTokens: opts.maxTokens,
@@ -94,7 +129,10 @@ export async function runSynth(io: CliIo, opts: SynthOptions): Promise<void> {
   const previous = store
     .listRuns()
     .find((r) => r.command === "synth" && JSON.stringify(r.config) === JSON.stringify(config));
-  const { run, resumed } = store.startRun("synth", config, previous ? { resume: previous.id } : {});
+  const { run, resumed } = store.startRun("synth", config, {
+    itemsTotal: items.length,
+    ...(previous ? { resume: previous.id } : {}),
+  });
   const records: PrefixRecord[] = [];
   const seen = new Set<string>();
   let kept = 0;
@@ -132,6 +170,7 @@ export async function runSynth(io: CliIo, opts: SynthOptions): Promise<void> {
   } finally {
     progress.stop();
     await teacher.close();
+    await tokens.close();
   }
   const y = synthYield(records);
   store.finishRun(run.id, "done", {
@@ -206,18 +245,9 @@ export async function runSynthStats(
   },
 ): Promise<void> {
   const chains = keptChains(io, opts.store, opts.run, opts.balance ?? false, opts.seed);
-  let counter = {
-    count: (t: string) => Math.ceil(t.length / 3.6),
-    name: "≈ characters / 3.6 (pass --tokenizer-model for exact counts)",
-  };
-  let close: (() => Promise<void>) | undefined;
-  if (opts.tokenizerModel) {
-    const engine = await resolveEngine(io, `llama-cpp:${opts.tokenizerModel}`);
-    counter = tokenCounter(engine);
-    close = async () => engine.close?.();
-  }
+  const counter = await openTokenCounter(io, opts.tokenizerModel);
   const stats = setStatistics(chains, counter.count);
-  await close?.();
+  await counter.close();
   if (opts.json) writeJsonLine(io, stats);
   else io.stdout.write(`${formatStatistics(stats, counter.name)}\n`);
 }
