@@ -1,5 +1,5 @@
 /** Commander argument parsers with messages that say the allowed range. */
-import { InvalidArgumentError } from "@commander-js/extra-typings";
+import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
 
 export function int(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
@@ -25,3 +25,11 @@ export function num(name: string, min: number, max: number) {
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
+
+/** `--server-kind` and `--served-model`, for commands that take an openai engine. */
+export const serverKindOption = (what = "openai engine") =>
+  new Option("--server-kind <kind>", `${what}: the server, which fixes its capabilities`)
+    .choices(["vllm", "sglang", "llama.cpp", "ollama", "openai"] as const)
+    .default("vllm" as const);
+export const servedModelOption = (what = "openai engine") =>
+  new Option("--served-model <id>", `${what}: the model id on the server (default: the first it lists)`);

@@ -3,7 +3,7 @@
  * main.ts so each file stays readable; the code of each is loaded only when it runs.
  */
 import { type Command, Option } from "@commander-js/extra-typings";
-import { int, num } from "./arg-parsers.js";
+import { int, num, servedModelOption, serverKindOption } from "./arg-parsers.js";
 import { CHAT_TEMPLATE_HELP } from "./chat-template-option.js";
 import { ENGINE_HELP } from "./engine-spec.js";
 import { CliError, type CliIo } from "./io.js";
@@ -21,12 +21,8 @@ export function registerMakingCommands(program: Command<any, any, any>, io: CliI
     )
     .option("--teacher <spec>", `the teacher engine (required): ${ENGINE_HELP}`)
     .option("-m, --model <model>", "llama-cpp teacher: the model (the paper's teacher: QwQ-32B-Preview)")
-    .addOption(
-      new Option("--server-kind <kind>", "openai teacher: the server, which fixes its capabilities")
-        .choices(["vllm", "sglang", "llama.cpp", "ollama", "openai"] as const)
-        .default("vllm" as const),
-    )
-    .option("--served-model <id>", "openai teacher: the model id on the server (default: the first it lists)")
+    .addOption(serverKindOption("openai teacher"))
+    .addOption(servedModelOption("openai teacher"))
     .option(
       "--source <spec>",
       "(required) prm800k:<file> (raw, phase-1 solutions JSONL or stepwise parquet) or jsonl:<file> of {problem, steps, labels}",

@@ -4,7 +4,7 @@
  * run the real CLI in-process.
  */
 import { Command, CommanderError, Option } from "@commander-js/extra-typings";
-import { collect, int, num } from "./arg-parsers.js";
+import { collect, int, num, servedModelOption, serverKindOption } from "./arg-parsers.js";
 import { CHAT_TEMPLATE_HELP } from "./chat-template-option.js";
 import { registerMakingCommands } from "./commands-making.js";
 import { ENGINE_HELP } from "./engine-spec.js";
@@ -132,12 +132,8 @@ function buildProgram(io: CliIo) {
         .choices(["invalid", "force-decision"] as const)
         .default("invalid" as const),
     )
-    .addOption(
-      new Option("--server-kind <kind>", "openai engine: the server, which fixes its capabilities")
-        .choices(["vllm", "sglang", "llama.cpp", "ollama", "openai"] as const)
-        .default("vllm" as const),
-    )
-    .option("--served-model <id>", "openai engine: the model id on the server (default: the first it lists)")
+    .addOption(serverKindOption())
+    .addOption(servedModelOption())
     .option("--threads <n>", "llama-cpp: CPU threads (default min(2, cores))", int("--threads", 1, 256))
     .option("--context-size <n>", "llama-cpp: context window in tokens", int("--context-size", 256))
     .option(
@@ -200,7 +196,34 @@ function buildProgram(io: CliIo) {
       "candidates: search-and-learn, compute-optimal-tts or Qwen2.5-Math RM JSONL",
     )
     .option("--generate", "sample the candidates now with --generator for the problems of --dataset")
-    .option("--dataset <name|file>", "with --generate: math500, aime24, or a JSONL of {problem, answer}")
+    .addOption(
+      new Option(
+        "--task <task>",
+        "math; gpqa: multiple choice from the GPQA CSV; code: LiveCodeBench, graded by its tests in a sandbox",
+      )
+        .choices(["math", "gpqa", "code"] as const)
+        .default("math" as const),
+    )
+    .option(
+      "--dataset <name|file>",
+      "with --generate: math500, aime24, a JSONL of {problem, answer}; gpqa: gpqa_diamond.csv; code: a LiveCodeBench JSONL",
+    )
+    .option(
+      "--domain <domain>",
+      "gpqa: the High-level domain to keep (the paper: Physics), or all",
+      "Physics",
+    )
+    .addOption(
+      new Option("--code-steps <mode>", "code: how a candidate is cut into verifier steps (see the README)")
+        .choices(["reasoning", "blocks", "whole"] as const)
+        .default("reasoning" as const),
+    )
+    .option(
+      "--test-cpu <seconds>",
+      "code: CPU seconds per test run (wall limit: this + 4 s)",
+      int("--test-cpu", 1, 600),
+      6,
+    )
     .option("--data-dir <folder>", "where math500/ and aime24/ live", "../shared/data")
     .option(
       "--generator <engine>",
@@ -284,12 +307,8 @@ function buildProgram(io: CliIo) {
     .option("--seed <n>", "sampling seed", int("--seed", 0))
     .option("--chat-template <value>", CHAT_TEMPLATE_HELP, "r1-distill-qwen")
     .option("--threads <n>", "llama-cpp: CPU threads", int("--threads", 1, 256))
-    .addOption(
-      new Option("--server-kind <kind>", "openai engine: the server, which fixes its capabilities")
-        .choices(["vllm", "sglang", "llama.cpp", "ollama", "openai"] as const)
-        .default("vllm" as const),
-    )
-    .option("--served-model <id>", "openai engine: the model id on the server (default: the first it lists)")
+    .addOption(serverKindOption())
+    .addOption(servedModelOption())
     .option("--limit <k>", "only the first k items of each subset", int("--limit", 1))
     .option("--shard <i/n>", "only items i, i+n, … (0-based), for several processes")
     .option("--store <file>", "run store", ".thinkprm/runs.sqlite")

@@ -1,4 +1,12 @@
+export { formatMcQuestion, loadGpqa, type McProblem, parseCsv, seededShuffle } from "./gpqa.js";
 export { describeZodError, InputError, type JsonlLine, openInput, readJsonl } from "./jsonl.js";
+export {
+  type CodeProblem,
+  type CodeTest,
+  decodeTestCases,
+  loadLiveCodeBench,
+  unpickleString,
+} from "./livecodebench.js";
 export {
   type LabelledPrefix,
   loadPrefixes,

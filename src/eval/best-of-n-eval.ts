@@ -8,6 +8,7 @@ import type { CandidateProblem } from "../datasets/bon-candidates.js";
 import {
   type BestOfNPoint,
   bestOfNCurve,
+  type CandidateGrading,
   evaluateProblem,
   type ProblemSelections,
 } from "../search/best-of-n.js";
@@ -35,6 +36,7 @@ export function evaluateBestOfN(
   problems: readonly CandidateProblem[],
   ns: readonly number[],
   scoreOf: (problem: CandidateProblem, index: number) => number | null,
+  gradingOf?: (problem: CandidateProblem) => CandidateGrading,
 ): BestOfNEvaluation {
   const selections = problems.map((p) =>
     evaluateProblem(
@@ -44,6 +46,7 @@ export function evaluateBestOfN(
         candidates: p.candidates.map((c, i) => ({ text: c.text, score: scoreOf(p, i) })),
       },
       ns,
+      gradingOf?.(p),
     ),
   );
   let total = 0;

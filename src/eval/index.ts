@@ -5,3 +5,15 @@ export {
   type FlagAgreement,
   formatCurve,
 } from "./best-of-n-eval.js";
+export {
+  CODE_SYSTEM_PROMPT,
+  type CodeStepMode,
+  choiceGrading,
+  codeSteps,
+  codeUserPrompt,
+  loadTaskItems,
+  MC_SYSTEM_PROMPT,
+  type OodTask,
+  programKey,
+  type TaskItem,
+} from "./tasks.js";

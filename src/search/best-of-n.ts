@@ -129,12 +129,42 @@ export function defaultNs(max: number): number[] {
   return [...new Set(ns)];
 }
 
-/** Selections and correctness for one problem at every n. */
-export function evaluateProblem(problem: BestOfNProblem, ns: readonly number[]): ProblemSelections {
-  const classes = answerClasses(problem.candidates.map((c) => c.text));
-  const gold = prepareAnswer(problem.gold);
-  const classCorrect = classes.representatives.map((r) => preparedEquivalent(gold, r));
-  const correct = classes.classOf.map((c) => c >= 0 && classCorrect[c]!);
+/**
+ * How a task groups and grades candidates, when it is not math answer equivalence: the class of
+ * each candidate (-1: no answer) for the votes, and whether each is correct.
+ */
+export interface CandidateGrading {
+  classOf: number[];
+  correct: boolean[];
+}
+
+/** Classes from keys (a letter, a normalised program): equal keys vote together; null has no class. */
+export function classesFromKeys(keys: readonly (string | null)[]): number[] {
+  const ids = new Map<string, number>();
+  return keys.map((k) => {
+    if (k === null) return -1;
+    if (!ids.has(k)) ids.set(k, ids.size);
+    return ids.get(k)!;
+  });
+}
+
+/** Selections and correctness for one problem at every n (math equivalence unless `grading` is given). */
+export function evaluateProblem(
+  problem: BestOfNProblem,
+  ns: readonly number[],
+  grading?: CandidateGrading,
+): ProblemSelections {
+  let classes: AnswerClasses;
+  let correct: boolean[];
+  if (grading) {
+    classes = { classOf: grading.classOf, representatives: [] };
+    correct = grading.correct;
+  } else {
+    classes = answerClasses(problem.candidates.map((c) => c.text));
+    const gold = prepareAnswer(problem.gold);
+    const classCorrect = classes.representatives.map((r) => preparedEquivalent(gold, r));
+    correct = classes.classOf.map((c) => c >= 0 && classCorrect[c]!);
+  }
   const scores = problem.candidates.map((c) => c.score);
   const ok = (i: number) => i >= 0 && correct[i]!;
   return {

@@ -13,6 +13,8 @@ export {
   type BestOfNPoint,
   type BestOfNProblem,
   bestOfNCurve,
+  type CandidateGrading,
+  classesFromKeys,
   defaultNs,
   evaluateProblem,
   type ProblemSelections,

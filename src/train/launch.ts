@@ -46,10 +46,15 @@ export function writeRecipe(
 ): Recipe {
   mkdirSync(join(dir, "data"), { recursive: true });
   const files: string[] = [];
-  const write = (name: string, text: string) => (writeFileSync(join(dir, name), text), files.push(name));
-  for (const f of requiredExportFiles(trainer))
-    copyFileSync(join(exportDir, f), join(dir, "data", f === "trl.jsonl" ? "train.jsonl" : f)),
-      files.push(`data/${f === "trl.jsonl" ? "train.jsonl" : f}`);
+  const write = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text);
+    files.push(name);
+  };
+  for (const f of requiredExportFiles(trainer)) {
+    const name = `data/${f === "trl.jsonl" ? "train.jsonl" : f}`;
+    copyFileSync(join(exportDir, f), join(dir, name));
+    files.push(name);
+  }
   const processes = plan.gpusPerNode * plan.nodes;
   const distributed = processes > 1 || plan.deepspeed;
   if (plan.deepspeed) write("deepspeed_zero3.json", `${JSON.stringify(deepspeedZero3(plan), null, 2)}\n`);

@@ -10,7 +10,8 @@ import { type AnsweredProblem, loadProblems } from "../../datasets/problems.js";
 import { CachedEngine } from "../../engines/cached.js";
 import { candidateScore, evaluateBestOfN, formatCurve } from "../../eval/best-of-n-eval.js";
 import { calibrationReport, kendall, meanPerProblem, spearman } from "../../eval/calibration.js";
-import { generatorPrompt, solutionSteps } from "../../search/beam-search.js";
+import type { CodeStepMode, TaskItem } from "../../eval/tasks.js";
+import { generatorPrompt } from "../../search/beam-search.js";
 import { defaultNs } from "../../search/best-of-n.js";
 import { RunStore } from "../../store/run-store.js";
 import { ThinkPrmVerifier } from "../../verifier/thinkprm-verifier.js";
@@ -18,6 +19,15 @@ import { resolveChatTemplate } from "../chat-template-option.js";
 import { resolveEngine } from "../engine-spec.js";
 import { CliError, type CliIo, resolvePath, writeJsonLine } from "../io.js";
 import { Progress } from "../progress.js";
+import {
+  gradeCodeCandidates,
+  gradingFor,
+  loadOodItems,
+  meanPassAt1,
+  stepsFor,
+  systemPromptFor,
+  type TaskName,
+} from "./eval-ood.js";
 
 export interface EvalBonOptions {
   candidates?: string;
@@ -44,6 +54,10 @@ export interface EvalBonOptions {
   store: string | false;
   quiet?: boolean;
   json?: boolean;
+  task?: TaskName;
+  domain?: string;
+  codeSteps?: CodeStepMode;
+  testCpu?: number;
 }
 
 function parseNs(value: string | undefined, max: number): number[] {
@@ -76,16 +90,38 @@ async function generateCandidates(
   opts: EvalBonOptions,
   store: RunStore,
   runId: string,
+  items: Map<string, TaskItem>,
 ): Promise<CandidateProblem[]> {
-  if (!opts.dataset) throw new CliError("--generate needs --dataset math500|aime24|<file.jsonl>");
+  const task = opts.task ?? "math";
+  if (!opts.dataset && task === "math")
+    throw new CliError("--generate needs --dataset math500|aime24|<file.jsonl>");
   if (!opts.generator)
     throw new CliError("--generate needs --generator <engine> (llama-cpp, scripted:<file>)");
-  let problems: AnsweredProblem[];
-  try {
-    problems = loadProblems(opts.dataset, resolvePath(io, opts.dataDir));
-  } catch (error) {
-    if (error instanceof InputError) throw new CliError(error.message);
-    throw error;
+  // every task as {id, prompt the generator gets, problem the verifier reads, gold}
+  let problems: { id: string; prompt: string; problem: string; answer: string }[];
+  if (task === "math") {
+    let math: AnsweredProblem[];
+    try {
+      math = loadProblems(opts.dataset!, resolvePath(io, opts.dataDir));
+    } catch (error) {
+      if (error instanceof InputError) throw new CliError(error.message);
+      throw error;
+    }
+    problems = math.map((p) => ({ id: p.id, prompt: p.problem, problem: p.problem, answer: p.answer }));
+  } else {
+    const loaded = loadOodItems(io, task, opts.dataset, {
+      task,
+      domain: opts.domain ?? "Physics",
+      codeSteps: opts.codeSteps ?? "reasoning",
+      seed: opts.seed,
+    });
+    for (const item of loaded) items.set(item.id, item);
+    problems = loaded.map((i) => ({
+      id: i.id,
+      prompt: i.prompt,
+      problem: i.verifierProblem,
+      answer: i.gold,
+    }));
   }
   if (opts.limit) problems = problems.slice(0, opts.limit);
   const engine = new CachedEngine(
@@ -98,6 +134,7 @@ async function generateCandidates(
     temperature: opts.temperature,
     maxTokens: opts.genMaxTokens,
     seed: opts.seed,
+    ...(task === "math" ? {} : { systemPrompt: systemPromptFor(task) }),
   };
   const progress = new Progress(io, "generate", problems.length, { quiet: opts.quiet ?? false });
   const out: CandidateProblem[] = [];
@@ -107,7 +144,7 @@ async function generateCandidates(
       let texts = store.storedResult(runId, key) as string[] | undefined;
       if (!texts) {
         const res = await engine.complete({
-          prompt: generatorPrompt(generator, p.problem, ""),
+          prompt: generatorPrompt(generator, p.prompt, ""),
           n: opts.samples,
           maxTokens: opts.genMaxTokens,
           temperature: opts.temperature,
@@ -136,6 +173,11 @@ export async function runEvalBon(io: CliIo, opts: EvalBonOptions): Promise<void>
     throw new CliError("give --candidates <file>, or --generate with --dataset and --generator");
   if (opts.generate && opts.verifier === "scores")
     throw new CliError("generated candidates carry no scores: pass --verifier <engine>");
+  const task = opts.task ?? "math";
+  if (task !== "math" && !opts.generate)
+    throw new CliError(
+      `--task ${task} samples its candidates: pass --generate with --dataset and --generator`,
+    );
   const fromFile = opts.candidates ? loadCandidates(io, opts.candidates, opts.limit) : null;
   const store = new RunStore(opts.store === false ? ":memory:" : resolvePath(io, opts.store));
   const source = fromFile
@@ -148,10 +190,13 @@ export async function runEvalBon(io: CliIo, opts: EvalBonOptions): Promise<void>
         maxTokens: opts.genMaxTokens,
         seed: opts.seed,
         limit: opts.limit,
+        ...(task === "math" ? {} : { task, domain: opts.domain, codeSteps: opts.codeSteps }),
       };
   const config = { ...source, verifier: opts.verifier, agg: opts.agg, n: opts.n, layout: opts.layout };
   const { run, resumed } = store.startRun("eval-bon", config);
-  const problems = fromFile ? fromFile.problems : await generateCandidates(io, opts, store, run.id);
+  const items = new Map<string, TaskItem>();
+  const problems = fromFile ? fromFile.problems : await generateCandidates(io, opts, store, run.id, items);
+  const steps = stepsFor(task, opts.codeSteps ?? "reasoning");
   const format = fromFile ? fromFile.format : "generated";
   const N = Math.max(...problems.map((p) => p.candidates.length));
   const ns = parseNs(opts.n, N);
@@ -186,7 +231,7 @@ export async function runEvalBon(io: CliIo, opts: EvalBonOptions): Promise<void>
           let tokens = 0;
           let invalid = 0;
           for (const c of p.candidates) {
-            const v = await verifier.verify({ problem: p.problem, steps: solutionSteps(c.text) });
+            const v = await verifier.verify({ problem: p.problem, steps: steps(c.text) });
             scores.push(v.score);
             tokens += v.usage.generatedTokens;
             invalid += v.invalidChains;
@@ -205,7 +250,12 @@ export async function runEvalBon(io: CliIo, opts: EvalBonOptions): Promise<void>
     verifierScores.size > 0
       ? (verifierScores.get(p.id)![i] ?? null)
       : candidateScore(p.candidates[i]!.stepScores, opts.agg);
-  const ev = evaluateBestOfN(problems, ns, scoreOf);
+  const codeGrades =
+    task === "code"
+      ? await gradeCodeCandidates(io, problems, items, store, run.id, opts.quiet ?? false, opts.testCpu ?? 6)
+      : null;
+  const ev = evaluateBestOfN(problems, ns, scoreOf, gradingFor(task, codeGrades));
+  const passAt1 = meanPassAt1(ev.selections.map((s) => s.correct));
   const bestOfN = ev.curve.flatMap((p) =>
     (["naive", "weighted", "majority", "coverage"] as const).map((method) => ({
       n: p.n,
@@ -237,7 +287,9 @@ export async function runEvalBon(io: CliIo, opts: EvalBonOptions): Promise<void>
         )
       : null;
   store.finishRun(run.id, "done", {
+    ...(task === "math" ? {} : { task }),
     problems: problems.length,
+    "pass@1 (mean over samples)": passAt1,
     [`accuracy ${opts.primary}@${last.n}`]: last[opts.primary],
     [`pass@${last.n}`]: last.coverage,
     ...(ev.flags ? { "file flags agreeing with the grader": `${ev.flags.agree}/${ev.flags.total}` } : {}),
@@ -259,6 +311,8 @@ export async function runEvalBon(io: CliIo, opts: EvalBonOptions): Promise<void>
       run: run.id,
       format,
       problems: problems.length,
+      task,
+      passAt1,
       curve: ev.curve,
       flags: ev.flags,
       spearman: spearmanMean,
@@ -268,6 +322,7 @@ export async function runEvalBon(io: CliIo, opts: EvalBonOptions): Promise<void>
     return;
   }
   io.stdout.write(`${formatCurve(ev.curve, opts.primary)}\n`);
+  io.stdout.write(`pass@1 (mean over all ${N} samples): ${(100 * passAt1).toFixed(1)}%\n`);
   if (spearmanMean !== null || cal) {
     io.stdout.write(
       `\nper-problem rank correlation of scores with correctness: Spearman ${spearmanMean?.toFixed(3) ?? "n/a"}, Kendall ${kendallMean?.toFixed(3) ?? "n/a"}`,

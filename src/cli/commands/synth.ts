@@ -139,7 +139,11 @@ export async function runSynth(io: CliIo, opts: SynthOptions): Promise<void> {
   for (const r of store.results(run.id)) {
     const rec = r.value as PrefixRecord;
     records.push(rec);
-    for (const g of rec.generations) if (g.kept) seen.add(g.cleaned), kept++;
+    for (const g of rec.generations) {
+      if (!g.kept) continue;
+      seen.add(g.cleaned);
+      kept++;
+    }
   }
   if (!opts.quiet)
     io.stderr.write(
@@ -205,7 +209,7 @@ function keptChains(
   const store = new RunStore(path);
   try {
     const run = store.getRun(runId);
-    if (!run || run.command !== "synth")
+    if (run?.command !== "synth")
       throw new CliError(`no synth run ${runId} in ${storePath}; see thinkprm runs list`);
     const chains: KeptChain[] = [];
     for (const r of store.results(run.id)) {
@@ -272,23 +276,20 @@ export async function runExport(
   const formats = opts.format === "all" ? ["thinkprm", "trl", "llama-factory", "openai"] : [opts.format];
   const jsonl = (rows: unknown[]) => `${rows.map((r) => JSON.stringify(r)).join("\n")}\n`;
   const written: string[] = [];
+  const write = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text);
+    written.push(name);
+  };
   for (const f of formats) {
-    if (f === "thinkprm")
-      writeFileSync(join(dir, "thinkprm.jsonl"), jsonl(chains.map((c) => thinkprmRecord(c, template)))),
-        written.push("thinkprm.jsonl");
-    else if (f === "trl")
-      writeFileSync(join(dir, "trl.jsonl"), jsonl(chains.map((c) => trlRecord(c, template)))),
-        written.push("trl.jsonl");
-    else if (f === "openai")
-      writeFileSync(join(dir, "openai.jsonl"), jsonl(chains.map(messagesRecord))),
-        written.push("openai.jsonl");
+    if (f === "thinkprm") write("thinkprm.jsonl", jsonl(chains.map((c) => thinkprmRecord(c, template))));
+    else if (f === "trl") write("trl.jsonl", jsonl(chains.map((c) => trlRecord(c, template))));
+    else if (f === "openai") write("openai.jsonl", jsonl(chains.map(messagesRecord)));
     else if (f === "llama-factory") {
-      writeFileSync(join(dir, "thinkprm_sharegpt.json"), JSON.stringify(chains.map(sharegptRecord), null, 1));
-      writeFileSync(
-        join(dir, "dataset_info.json"),
+      write("thinkprm_sharegpt.json", JSON.stringify(chains.map(sharegptRecord), null, 1));
+      write(
+        "dataset_info.json",
         JSON.stringify(LLAMA_FACTORY_DATASET_INFO("thinkprm_sharegpt.json"), null, 2),
       );
-      written.push("thinkprm_sharegpt.json", "dataset_info.json");
     } else throw new CliError(`unknown --format ${f}: thinkprm, trl, llama-factory, openai or all`);
   }
   io.stdout.write(`exported ${chains.length} examples to ${opts.out}: ${written.join(", ")}\n`);

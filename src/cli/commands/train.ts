@@ -142,7 +142,9 @@ export async function runTrain(io: CliIo, opts: TrainOptions): Promise<void> {
     result = await launchRecipe(recipe, (_line, p) => {
       if (!p) return;
       display.update(p);
-      if (p.loss !== undefined || p.done) store.recordResult(run.id, `log-${logged}`, logged, p), logged++;
+      if (p.loss === undefined && !p.done) return;
+      store.recordResult(run.id, `log-${logged}`, logged, p);
+      logged++;
     });
   } catch (error) {
     store.finishRun(run.id, "failed", { error: (error as Error).message });

@@ -1,0 +1,140 @@
+// The sandbox's limits, proven with hostile programs. Every test runs real Python in real
+// namespaces; the suite is skipped (with the reason printed) only where Linux namespaces or
+// util-linux are missing.
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runPythonSandboxed, type SandboxLimits, sandboxUnavailable } from "../../src/grading/sandbox.js";
+import { REPO_ROOT } from "../helpers.js";
+
+const unavailable = sandboxUnavailable();
+if (unavailable) console.warn(`sandbox tests skipped: ${unavailable}`);
+const LIMITS: SandboxLimits = {
+  wallMs: 5000,
+  cpuSeconds: 1,
+  memoryMb: 256,
+  outputBytes: 64 * 1024,
+  processes: 16,
+};
+const run = (code: string, stdin = "", limits = LIMITS) =>
+  runPythonSandboxed([{ name: "main.py", content: code }], stdin, limits);
+const processesMatching = (needle: string) =>
+  execFileSync("ps", ["-eo", "args"], { encoding: "utf8" })
+    .split("\n")
+    .filter((l) => l.includes(needle));
+
+describe.skipIf(unavailable !== null)("the Python sandbox", () => {
+  it("runs a program with its input and removes its directory afterwards", async () => {
+    const r = await run(
+      "import os\nn = int(input())\nprint(n * 2)\nprint(os.getcwd())\nopen('scratch.txt', 'w').write('ok')",
+      "21\n",
+    );
+    expect(r.status).toBe("ok");
+    const [doubled, cwd] = r.stdout.trim().split("\n");
+    expect(doubled).toBe("42");
+    expect(cwd).toContain("thinkprm-sandbox-");
+    expect(existsSync(cwd!)).toBe(false);
+  }, 20_000);
+
+  it("an infinite loop is stopped by the CPU limit", async () => {
+    const r = await run("while True:\n    pass");
+    expect(r.status).toBe("timeout");
+    expect(r.wallMs).toBeLessThan(LIMITS.wallMs);
+  }, 20_000);
+
+  it("a sleeping program is stopped at the wall-time limit", async () => {
+    const r = await run("import time\ntime.sleep(60)", "", { ...LIMITS, wallMs: 1500 });
+    expect(r.status).toBe("timeout");
+    expect(r.wallMs).toBeLessThan(4000);
+  }, 20_000);
+
+  it("a fork bomb is contained and leaves no process behind", async () => {
+    const bomb =
+      "import os, time\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        time.sleep(0.01)";
+    // a distinctive file name, so `ps` finds the bomb's processes (all run `python3 … forkbomb.py`)
+    const r = await runPythonSandboxed(
+      [{ name: "forkbomb.py", content: bomb }],
+      "",
+      { ...LIMITS, wallMs: 2000 },
+      { entry: "forkbomb.py" },
+    );
+    expect(r.status).toBe("timeout");
+    await new Promise((done) => setTimeout(done, 300));
+    expect(processesMatching("forkbomb.py")).toEqual([]);
+  }, 20_000);
+
+  it("a process that detaches (setsid) does not outlive the program", async () => {
+    const r = await run(
+      "import os\nif os.fork() == 0:\n    os.setsid()\n    os.execv('/bin/sleep', ['sleep', '97531'])\nprint('parent exits')",
+    );
+    expect(r.stdout).toBe("parent exits\n");
+    await new Promise((done) => setTimeout(done, 300));
+    expect(processesMatching("sleep 97531")).toEqual([]);
+  }, 20_000);
+
+  describe("network", () => {
+    let hits = 0;
+    const server = createServer((_req, res) => {
+      hits++;
+      res.end("reached");
+    });
+    beforeAll(() => new Promise<void>((done) => server.listen(0, "127.0.0.1", done)));
+    afterAll(() => new Promise<void>((done) => server.close(() => done())));
+
+    it("cannot reach a server on the host's loopback, nor resolve names", async () => {
+      const port = (server.address() as AddressInfo).port;
+      const r = await run(
+        `import socket, urllib.request\ntry:\n    print(urllib.request.urlopen('http://127.0.0.1:${port}/', timeout=2).read())\nexcept Exception as e:\n    print('blocked', type(e).__name__)\ntry:\n    socket.getaddrinfo('registry.npmjs.org', 443)\n    print('resolved')\nexcept Exception as e:\n    print('no dns', type(e).__name__)`,
+      );
+      expect(r.stdout).toMatch(/^blocked \w+\nno dns \w+\n$/);
+      expect(hits).toBe(0);
+    }, 20_000);
+  });
+
+  it("cannot write outside its directory, nor read the project or home", async () => {
+    const stamp = `${process.pid}-${Date.now()}`;
+    const targets = [
+      join(tmpdir(), `escape-${stamp}`),
+      join(REPO_ROOT, `escape-${stamp}`),
+      join(homedir(), `escape-${stamp}`),
+      `/var/tmp/escape-${stamp}`,
+      `/dev/shm/escape-${stamp}`,
+    ];
+    const code = [
+      "import os",
+      `for path in ${JSON.stringify([...targets, `../escape-${stamp}`])}:`,
+      "    try:",
+      "        open(path, 'w').write('x')",
+      "        print('WROTE', path)",
+      "    except OSError as e:",
+      "        print('refused', e.errno)",
+      "try:",
+      `    print(open(${JSON.stringify(join(REPO_ROOT, "package.json"))}).read()[:10])`,
+      "except OSError as e:",
+      "    print('unreadable', e.errno)",
+    ].join("\n");
+    const r = await run(code);
+    expect(r.stdout).not.toContain("WROTE");
+    expect(r.stdout).toContain("unreadable");
+    for (const t of [...targets, join(tmpdir(), `escape-${stamp}`)]) expect(existsSync(t)).toBe(false);
+  }, 20_000);
+
+  it("huge output is cut off, and memory is capped", async () => {
+    const out = await run("while True:\n    print('x' * 10000)");
+    expect(out.status).toBe("output_limit");
+    expect(out.stdout.length).toBeLessThanOrEqual(LIMITS.outputBytes);
+    const mem = await run("block = bytearray(2 * 1024 * 1024 * 1024)");
+    expect(mem.status).toBe("memory");
+  }, 20_000);
+
+  it("a program cannot forge its exit status", async () => {
+    const r = await run(
+      "import os, sys\ntry:\n    os.write(3, b'0\\n')\nexcept OSError:\n    pass\nsys.exit(7)",
+    );
+    expect(r).toMatchObject({ status: "runtime_error", exitCode: 7 });
+  }, 20_000);
+});
