@@ -218,6 +218,14 @@ function buildProgram(io: CliIo) {
         .choices(["reasoning", "blocks", "whole"] as const)
         .default("reasoning" as const),
     )
+    .addOption(
+      new Option(
+        "--verifier-instruction <which>",
+        "the trained ThinkPRM instruction, or its multiple-choice variant",
+      )
+        .choices(["trained", "multiple-choice"] as const)
+        .default("trained" as const),
+    )
     .option(
       "--test-cpu <seconds>",
       "code: CPU seconds per test run (wall limit: this + 4 s)",

@@ -13,6 +13,7 @@ export {
   codeUserPrompt,
   loadTaskItems,
   MC_SYSTEM_PROMPT,
+  MC_VERIFIER_INSTRUCTION,
   type OodTask,
   programKey,
   type TaskItem,

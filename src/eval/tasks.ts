@@ -17,6 +17,14 @@ export type OodTask = "gpqa" | "code";
 export const MC_SYSTEM_PROMPT =
   "Answer the following multiple-choice question efficiently and clearly. Use this step-by-step format:\n\n## Step 1: [Concise description]\n[Brief explanation and calculations]\n\n## Step 2: [Concise description]\n[Brief explanation and calculations]\n\n...\n\nRegardless of the approach, always conclude with:\n\nTherefore, the final answer is: $\\boxed{X}$. I hope it is correct.\n\nWhere X is the letter (A, B, C or D) of the correct option.";
 
+/**
+ * The verifier's instruction for multiple choice (`--verifier-instruction multiple-choice`): the
+ * trained instruction, also asking whether the chosen option follows. The default stays the
+ * trained instruction, which the released verifiers saw in every training example.
+ */
+export const MC_VERIFIER_INSTRUCTION =
+  "Review and critique each step in the proposed solution to determine whether each step is correct, and whether the option it finally chooses follows from the steps. If the solution is incomplete, only verify the provided steps.";
+
 /** LiveCodeBench's system message for code generation. */
 export const CODE_SYSTEM_PROMPT =
   "You are an expert Python programmer. You will be given a question (problem specification) and will generate a correct Python program that matches the specification and passes all tests.";

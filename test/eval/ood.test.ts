@@ -103,6 +103,47 @@ describe("LiveCodeBench problems and code steps", () => {
   });
 });
 
+/** eval bon on the generated tiny model as generator and verifier: one problem × 2 candidates. */
+async function tinyModelRun(task: "gpqa" | "code", dataset: string) {
+  const dir = workdir({});
+  writeFileSync(join(dir, "tiny.gguf"), makeTinyModel());
+  const tiny = [
+    "--generator",
+    "llama-cpp",
+    "--verifier",
+    "llama-cpp",
+    "-m",
+    "tiny.gguf",
+    "--threads",
+    "1",
+    "--gen-max-tokens",
+    "8",
+    "--max-tokens",
+    "6",
+  ];
+  const r = await cli(
+    [
+      "eval",
+      "bon",
+      "-q",
+      "--task",
+      task,
+      "--generate",
+      "--dataset",
+      dataset,
+      "--limit",
+      "1",
+      "-N",
+      "2",
+      ...tiny,
+      "--json",
+    ],
+    { cwd: dir },
+  );
+  expect(r.stderr).toBe("");
+  return JSON.parse(r.stdout);
+}
+
 // Scripted runs: the verifier gives P(Yes) 0.9 to candidates marked CONFIDENT and 0.2 to the rest,
 // so best-of-N can beat the majority vote (problem 1) and agree with it (problem 2).
 const VERIFIER = JSON.stringify({
@@ -134,49 +175,52 @@ describe("thinkprm eval bon --task gpqa", () => {
       say(other(charge)!),
     ];
     const dir = workdir({ "g.json": JSON.stringify({ replies }), "v.json": VERIFIER });
-    const r = await cli(
-      [
-        "eval",
-        "bon",
-        "-q",
-        "--task",
-        "gpqa",
-        "--generate",
-        "--dataset",
-        GPQA,
-        "--generator",
-        "scripted:g.json",
-        "--verifier",
-        "scripted:v.json",
-        "-N",
-        "4",
-        "--json",
-      ],
-      { cwd: dir },
-    );
+    const scripted = [
+      "eval",
+      "bon",
+      "-q",
+      "--task",
+      "gpqa",
+      "--generate",
+      "--dataset",
+      GPQA,
+      "--generator",
+      "scripted:g.json",
+      "--verifier",
+      "scripted:v.json",
+      "-N",
+      "4",
+    ];
+    const r = await cli([...scripted, "--json"], { cwd: dir });
     expect(r.stderr).toBe("");
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ task: "gpqa", problems: 2, passAt1: 0.375, curve: EXPECTED_CURVE });
-    const text = await cli(
-      [
-        "eval",
-        "bon",
-        "-q",
-        "--task",
-        "gpqa",
-        "--generate",
-        "--dataset",
-        GPQA,
-        "--generator",
-        "scripted:g.json",
-        "--verifier",
-        "scripted:v.json",
-        "-N",
-        "4",
-      ],
-      { cwd: dir },
-    );
+    const text = await cli(scripted, { cwd: dir });
     expect(text.stdout).toContain("pass@1 (mean over all 4 samples): 37.5%");
+    // the multiple-choice instruction reaches the verifier's prompt: this verifier prefers every
+    // candidate it sees under that instruction (0.95) to the CONFIDENT one (0.9), so the choice flips
+    const mcVerifier = {
+      replies: ["Step 1: fine \\boxed{correct}\n"],
+      rules: [
+        { when: "CONFIDENT", probabilities: { " Yes": 0.9, " No": 0.1 } },
+        {
+          when: "whether the option it finally chooses follows",
+          probabilities: { " Yes": 0.95, " No": 0.05 },
+        },
+      ],
+      probabilities: { " Yes": 0.2, " No": 0.8 },
+    };
+    writeFileSync(join(dir, "mc.json"), JSON.stringify(mcVerifier));
+    const base = [...scripted.map((x) => (x === "scripted:v.json" ? "scripted:mc.json" : x)), "--json"];
+    const mc = await cli([...base, "--verifier-instruction", "multiple-choice"], { cwd: dir });
+    expect(JSON.parse(mc.stdout).curve.at(-1)).toEqual({
+      n: 4,
+      naive: 0.5,
+      weighted: 0.5,
+      majority: 0.5,
+      coverage: 1,
+    });
+    expect(JSON.parse((await cli(base, { cwd: dir })).stdout).curve.at(-1).naive).toBe(1);
     const missing = await cli(
       [
         "eval",
@@ -195,40 +239,7 @@ describe("thinkprm eval bon --task gpqa", () => {
   });
 
   it("runs on the embedded tiny model as generator and verifier", async () => {
-    const dir = workdir({});
-    writeFileSync(join(dir, "tiny.gguf"), makeTinyModel());
-    const r = await cli(
-      [
-        "eval",
-        "bon",
-        "-q",
-        "--task",
-        "gpqa",
-        "--generate",
-        "--dataset",
-        GPQA,
-        "--limit",
-        "1",
-        "--generator",
-        "llama-cpp",
-        "--verifier",
-        "llama-cpp",
-        "-m",
-        "tiny.gguf",
-        "--threads",
-        "1",
-        "-N",
-        "2",
-        "--gen-max-tokens",
-        "8",
-        "--max-tokens",
-        "6",
-        "--json",
-      ],
-      { cwd: dir },
-    );
-    expect(r.stderr).toBe("");
-    const out = JSON.parse(r.stdout);
+    const out = await tinyModelRun("gpqa", GPQA);
     expect(out.problems).toBe(1);
     expect(out.curve.map((p: { n: number }) => p.n)).toEqual([1, 2]);
   }, 120_000);
@@ -301,41 +312,7 @@ describe.skipIf(sandboxUnavailable() !== null)("thinkprm eval bon --task code", 
   }, 120_000);
 
   it("runs on the embedded tiny model as generator and verifier", async () => {
-    const dir = workdir({});
-    writeFileSync(join(dir, "tiny.gguf"), makeTinyModel());
-    const r = await cli(
-      [
-        "eval",
-        "bon",
-        "-q",
-        "--task",
-        "code",
-        "--generate",
-        "--dataset",
-        LCB,
-        "--limit",
-        "1",
-        "--generator",
-        "llama-cpp",
-        "--verifier",
-        "llama-cpp",
-        "-m",
-        "tiny.gguf",
-        "--threads",
-        "1",
-        "-N",
-        "2",
-        "--gen-max-tokens",
-        "8",
-        "--max-tokens",
-        "6",
-        "--json",
-      ],
-      { cwd: dir },
-    );
-    expect(r.stderr).toBe("");
-    const out = JSON.parse(r.stdout);
     // the tiny model writes no program, so no candidate passes
-    expect(out).toMatchObject({ task: "code", problems: 1, passAt1: 0 });
+    expect(await tinyModelRun("code", LCB)).toMatchObject({ task: "code", problems: 1, passAt1: 0 });
   }, 120_000);
 });

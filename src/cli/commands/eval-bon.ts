@@ -10,7 +10,7 @@ import { type AnsweredProblem, loadProblems } from "../../datasets/problems.js";
 import { CachedEngine } from "../../engines/cached.js";
 import { candidateScore, evaluateBestOfN, formatCurve } from "../../eval/best-of-n-eval.js";
 import { calibrationReport, kendall, meanPerProblem, spearman } from "../../eval/calibration.js";
-import type { CodeStepMode, TaskItem } from "../../eval/tasks.js";
+import { type CodeStepMode, MC_VERIFIER_INSTRUCTION, type TaskItem } from "../../eval/tasks.js";
 import { generatorPrompt } from "../../search/beam-search.js";
 import { defaultNs } from "../../search/best-of-n.js";
 import { RunStore } from "../../store/run-store.js";
@@ -58,6 +58,7 @@ export interface EvalBonOptions {
   domain?: string;
   codeSteps?: CodeStepMode;
   testCpu?: number;
+  verifierInstruction?: "trained" | "multiple-choice";
 }
 
 function parseNs(value: string | undefined, max: number): number[] {
@@ -190,7 +191,9 @@ export async function runEvalBon(io: CliIo, opts: EvalBonOptions): Promise<void>
         maxTokens: opts.genMaxTokens,
         seed: opts.seed,
         limit: opts.limit,
-        ...(task === "math" ? {} : { task, domain: opts.domain, codeSteps: opts.codeSteps }),
+        ...(task === "math"
+          ? {}
+          : { task, domain: opts.domain, codeSteps: opts.codeSteps, instruction: opts.verifierInstruction }),
       };
   const config = { ...source, verifier: opts.verifier, agg: opts.agg, n: opts.n, layout: opts.layout };
   const { run, resumed } = store.startRun("eval-bon", config);
@@ -218,6 +221,7 @@ export async function runEvalBon(io: CliIo, opts: EvalBonOptions): Promise<void>
       chatTemplate: resolveChatTemplate(io, opts.chatTemplate),
       layout: opts.layout,
       maxTokens: opts.maxTokens,
+      ...(opts.verifierInstruction === "multiple-choice" ? { instruction: MC_VERIFIER_INSTRUCTION } : {}),
     });
     const progress = new Progress(io, "eval bon", problems.length, {
       quiet: opts.quiet ?? false,
