@@ -17,7 +17,7 @@ export function registerMakingCommands(program: Command<any, any, any>, io: CliI
   const synth = program
     .command("synth")
     .description(
-      "sample verification chains from a teacher over labelled solution prefixes (PRM800K), keep the ones whose\nstep judgments match the gold labels, store every generation (resumable) and report the yield",
+      "sample verification chains from a teacher over labelled solution prefixes (PRM800K), keep those whose step judgments match the gold labels, store every generation (resumable) and report the yield",
     )
     .option("--teacher <spec>", `the teacher engine (required): ${ENGINE_HELP}`)
     .option("-m, --model <model>", "llama-cpp teacher: the model (the paper's teacher: QwQ-32B-Preview)")
@@ -121,7 +121,7 @@ export function registerMakingCommands(program: Command<any, any, any>, io: CliI
   program
     .command("train")
     .description(
-      "write a ready-to-run fine-tuning recipe with the paper's settings (1.5B/7B: full, 3 epochs, lr 6e-5 constant,\nbatch 32; 14B/32B: LoRA r=32 α=16, lr 4e-4, batch 16) for the shipped script, TRL or LLaMA-Factory;\n--launch runs it, shows its progress and stores the run",
+      "write a ready-to-run fine-tuning recipe with the paper's settings (1.5B/7B: full, 3 epochs, lr 6e-5 constant, batch 32; 14B/32B: LoRA r=32 α=16, lr 4e-4, batch 16) for the shipped script, TRL or LLaMA-Factory; --launch runs it, shows its progress and stores the run",
     )
     .requiredOption("--data <dir>", "a thinkprm export folder")
     .option(

@@ -111,9 +111,7 @@ async function generateCandidates(
     problems = math.map((p) => ({ id: p.id, prompt: p.problem, problem: p.problem, answer: p.answer }));
   } else {
     const loaded = loadOodItems(io, task, opts.dataset, {
-      task,
       domain: opts.domain ?? "Physics",
-      codeSteps: opts.codeSteps ?? "reasoning",
       seed: opts.seed,
     });
     for (const item of loaded) items.set(item.id, item);

@@ -27,20 +27,12 @@ import { Progress } from "../progress.js";
 
 export type TaskName = "math" | OodTask;
 
-export interface OodOptions {
-  task: TaskName;
-  domain: string;
-  codeSteps: CodeStepMode;
-  seed: number;
-  quiet?: boolean;
-}
-
 /** The task's problems, or a CliError that names the file, line and field. */
 export function loadOodItems(
   io: CliIo,
   task: OodTask,
   dataset: string | undefined,
-  opts: OodOptions,
+  opts: { domain: string; seed: number },
 ): TaskItem[] {
   if (!dataset)
     throw new CliError(
