@@ -185,7 +185,9 @@ function buildProgram(io: CliIo) {
       (await import("./commands/convert.js")).runConvert(io, checkpoint, opts),
     );
 
-  const evalCmd = program.command("eval").description("evaluations: best-of-N (MATH, AIME, GPQA, LiveCodeBench) and ProcessBench");
+  const evalCmd = program
+    .command("eval")
+    .description("evaluations: best-of-N (MATH, AIME, GPQA, LiveCodeBench) and ProcessBench");
   evalCmd
     .command("bon")
     .description(
