@@ -1,11 +1,12 @@
 // synth → synth stats → export → train, through the real CLI in-process, on PRM800K phase-1
 // prefixes with a scripted teacher whose replies are crafted to pass or fail each filter.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { makeQwenTokenizerModel } from "../../src/engines/llama-cpp/qwen-tokenizer-model.js";
-import { SHARED } from "../helpers.js";
+import { RunStore } from "../../src/store/run-store.js";
+import { REPO_ROOT, SHARED } from "../helpers.js";
 import { cli, workdir } from "./run-cli.js";
 
 const source = `prm800k:${resolve(SHARED, "data/prm800k/phase1_test.solutions.jsonl")}`;
@@ -160,4 +161,52 @@ describe("making a verifier from the command line", () => {
       expect(runs.stdout).toMatch(/train\s+failed/);
     },
   );
+});
+
+describe("synth after a crash", () => {
+  it("kill -9 mid-run, rerun: the same run resumes, every prefix sampled once", async () => {
+    // every call takes 150 ms, so the kill lands while prefixes remain
+    const dir = workdir({ "slow.json": JSON.stringify({ replies, latencyMs: 150 }) });
+    const args = [
+      "synth",
+      "--teacher",
+      "scripted:slow.json",
+      "--source",
+      source,
+      "--limit",
+      "12",
+      "--until",
+      "1000",
+      "-q",
+    ];
+    const child = spawn(process.execPath, [join(REPO_ROOT, "bin/thinkprm.js"), ...args], {
+      cwd: dir,
+      stdio: "ignore",
+    });
+    const storePath = join(dir, ".thinkprm/runs.sqlite");
+    const storedPrefixes = () => {
+      if (!existsSync(storePath)) return 0;
+      const store = new RunStore(storePath);
+      try {
+        const run = store.listRuns()[0];
+        return run ? store.results(run.id).length : 0;
+      } finally {
+        store.close();
+      }
+    };
+    while (storedPrefixes() < 3) await new Promise((done) => setTimeout(done, 50));
+    child.kill("SIGKILL");
+    await new Promise((done) => child.on("close", done));
+    const before = storedPrefixes();
+    expect(before).toBeGreaterThanOrEqual(3);
+    expect(before).toBeLessThan(12);
+    const r = await cli([...args.slice(0, -1), "--json"], { cwd: dir });
+    expect(r.stderr).toMatch(/\nresuming run \S+: \d+ kept so far \(12 prefixes\)/);
+    expect(JSON.parse(r.stdout)).toMatchObject({ prefixes: 12, sampled: 48 });
+    const store = new RunStore(storePath);
+    const keys = store.results(store.listRuns()[0]!.id).map((x) => x.key);
+    store.close();
+    expect(new Set(keys).size).toBe(12);
+    expect(keys).toHaveLength(12);
+  }, 60_000);
 });
