@@ -16,6 +16,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { chownSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 export interface SandboxLimits {
   /** Wall-clock limit in ms (the whole run, start-up included). */
@@ -67,6 +68,9 @@ export function sandboxUnavailable(): string | null {
   return null;
 }
 
+/** This package's own folder (hidden too: the user's project may be elsewhere). */
+const PACKAGE_ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
+
 const isRoot = () => typeof process.getuid === "function" && process.getuid() === 0;
 const NOBODY = 65534;
 
@@ -86,11 +90,13 @@ const q = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
 /** The shell run as root inside the namespaces: hide and freeze, then drop to the program. */
 function setupScript(dir: string, hidden: string[], command: string[]): string {
   const lines = ["set -e", "mount --make-rprivate /"];
-  for (const h of hidden)
-    lines.push(`[ -d ${q(h)} ] && mount -t tmpfs -o ro,size=4k,mode=755 tmpfs ${q(h)} || true`);
+  // freeze first, then hide: a (non-recursive) bind of /tmp made after hiding a project that lives
+  // under /tmp would uncover it again
   for (const w of ["/tmp", "/var/tmp", "/dev/shm"]) {
     lines.push(`if [ -d ${w} ]; then mount --bind ${w} ${w}; mount -o remount,bind,ro ${w}; fi`);
   }
+  for (const h of hidden)
+    lines.push(`[ -d ${q(h)} ] && mount -t tmpfs -o ro,size=4k,mode=755 tmpfs ${q(h)} || true`);
   // the program's own folder stays writable (it lies under /tmp, frozen just above)
   lines.push(`mount --bind ${q(dir)} ${q(dir)}`, `mount -o remount,bind,rw ${q(dir)}`, `cd ${q(dir)}`);
   const drop = isRoot() ? `setpriv --reuid=${NOBODY} --regid=${NOBODY} --clear-groups --no-new-privs ` : "";
@@ -115,7 +121,7 @@ export function runPythonSandboxed(
   for (const f of files) writeFileSync(join(dir, f.name), f.content);
   if (isRoot()) chownSync(dir, NOBODY, NOBODY);
   const hidden = [
-    ...new Set([process.cwd(), homedir(), "/root", "/home", ...(options.extraHidden ?? [])]),
+    ...new Set([process.cwd(), PACKAGE_ROOT, homedir(), "/root", "/home", ...(options.extraHidden ?? [])]),
   ].filter((h) => !dir.startsWith(`${h}/`) && h !== "/");
   const rlimits = [
     `--cpu=${limits.cpuSeconds}:${limits.cpuSeconds + 1}`,

@@ -2,7 +2,7 @@
 // namespaces; the suite is skipped (with the reason printed) only where Linux namespaces or
 // util-linux are missing.
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { homedir, tmpdir } from "node:os";
@@ -94,6 +94,16 @@ describe.skipIf(unavailable !== null)("the Python sandbox", () => {
       expect(hits).toBe(0);
     }, 20_000);
   });
+
+  it("hides folders under /tmp too (a project checked out there)", async () => {
+    const secretDir = mkdtempSync(join(tmpdir(), "thinkprm-secret-"));
+    writeFileSync(join(secretDir, "secret.txt"), "s3cret");
+    const code = `try:\n    print(open(${JSON.stringify(join(secretDir, "secret.txt"))}).read())\nexcept OSError as e:\n    print('unreadable', e.errno)`;
+    const r = await runPythonSandboxed([{ name: "main.py", content: code }], "", LIMITS, {
+      extraHidden: [secretDir],
+    });
+    expect(r.stdout).toBe("unreadable 2\n");
+  }, 20_000);
 
   it("cannot write outside its directory, nor read the project or home", async () => {
     const stamp = `${process.pid}-${Date.now()}`;
