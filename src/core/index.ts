@@ -27,6 +27,7 @@ export {
 } from "./parse-chain.js";
 export { pyReplace, pyStrip } from "./python-str.js";
 export { fail, type Issue, type IssueCode, issue, ok, type Result } from "./result.js";
+export { lcg, seededShuffle, shuffle } from "./seeded-random.js";
 export {
   fixStepLabels,
   labelsUntilError,

@@ -5,6 +5,7 @@
  * correct answer is not always (A).
  */
 import { readFileSync } from "node:fs";
+import { seededShuffle } from "../core/seeded-random.js";
 import { InputError } from "./jsonl.js";
 
 export interface McProblem {
@@ -56,22 +57,6 @@ export function parseCsv(text: string): { line: number; cells: string[] }[] {
   }
   if (cell !== "" || cells.length > 0) rows.push({ line: rowLine, cells: [...cells, cell] });
   return rows;
-}
-
-/** A seeded Fisher–Yates shuffle (a 32-bit LCG on a seed mixed with a string). */
-export function seededShuffle<T>(items: readonly T[], seed: number, salt: string): T[] {
-  let s = seed >>> 0;
-  for (const ch of salt) s = (Math.imul(s ^ ch.charCodeAt(0), 2654435761) + 1) >>> 0;
-  const rand = () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
 }
 
 const REQUIRED = [

@@ -1,4 +1,4 @@
-export { formatMcQuestion, loadGpqa, type McProblem, parseCsv, seededShuffle } from "./gpqa.js";
+export { formatMcQuestion, loadGpqa, type McProblem, parseCsv } from "./gpqa.js";
 export { describeZodError, InputError, type JsonlLine, openInput, readJsonl } from "./jsonl.js";
 export {
   type CodeProblem,

@@ -49,6 +49,8 @@ export function runEngineConformance(
 
   const test = (title: ConformanceTest, fn: () => Promise<void> | void) => {
     const reason = skipped.get(title);
+    // A capability the engine declares it lacks (e.g. an Ollama server has no logprobs): the
+    // caller must give the reason, which stays in the test's title so reports say why it did not run.
     if (reason !== undefined) it.skip(`${title} (skipped: ${reason})`, fn);
     else it(title, fn, timeout);
   };

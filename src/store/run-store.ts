@@ -133,13 +133,14 @@ export class RunStore {
 
   /**
    * Starts a run, or resumes one. With `resume` the named run continues (it must exist); otherwise
-   * an unfinished run of the same command and configuration continues automatically, and a new run
-   * is created only when there is none.
+   * an unfinished run of the same command and configuration continues automatically (a finished
+   * one too with `reopenFinished`, for commands whose target can grow), and a new run is created
+   * only when there is none.
    */
   startRun(
     command: string,
     config: unknown,
-    options: { resume?: string; itemsTotal?: number } = {},
+    options: { resume?: string; itemsTotal?: number; reopenFinished?: boolean } = {},
   ): { run: RunRecord; resumed: boolean } {
     const configHash = contentKey({ command, config });
     const existing = options.resume
@@ -147,7 +148,9 @@ export class RunStore {
           .prepare("SELECT * FROM runs WHERE id = ? OR id LIKE ? ORDER BY created_at DESC")
           .get(options.resume, `${options.resume}%`) as RunRow | undefined)
       : (this.db
-          .prepare("SELECT * FROM runs WHERE config_hash = ? AND status != 'done' ORDER BY created_at DESC")
+          .prepare(
+            `SELECT * FROM runs WHERE config_hash = ?${options.reopenFinished ? "" : " AND status != 'done'"} ORDER BY created_at DESC`,
+          )
           .get(configHash) as RunRow | undefined);
     if (options.resume && !existing)
       throw new Error(`no run ${options.resume} in ${this.path}; see thinkprm runs list`);

@@ -2,6 +2,7 @@
  * Filtering teacher chains (thinkprm-spec.md §4.2–4.3, the official `LongThoughtCritiqueDataset`),
  * each filter a pure function; a rejected chain carries the reason.
  */
+import { lcg, shuffle } from "../core/seeded-random.js";
 import {
   fixStepLabels,
   labelsUntilError,
@@ -144,18 +145,8 @@ export function balanceClasses(isCorrect: readonly boolean[], seed = 42): Set<nu
   const pos = isCorrect.flatMap((c, i) => (c ? [i] : []));
   const neg = isCorrect.flatMap((c, i) => (c ? [] : [i]));
   const n = Math.min(pos.length, neg.length);
-  let s = seed >>> 0;
-  const rand = () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-  const sample = (xs: number[]) => {
-    const a = [...xs];
-    for (let i = a.length - 1; i > 0; i--) {
-      const j = Math.floor(rand() * (i + 1));
-      [a[i], a[j]] = [a[j]!, a[i]!];
-    }
-    return a.slice(0, n);
-  };
+  // one stream for both classes, as before: the same seed keeps choosing the same chains
+  const rand = lcg(seed);
+  const sample = (xs: number[]) => shuffle(xs, rand).slice(0, n);
   return new Set([...sample(pos), ...sample(neg)]);
 }

@@ -3,7 +3,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadGpqa, parseCsv, seededShuffle } from "../../src/datasets/gpqa.js";
+import { seededShuffle } from "../../src/core/seeded-random.js";
+import { loadGpqa, parseCsv } from "../../src/datasets/gpqa.js";
 import { loadLiveCodeBench } from "../../src/datasets/livecodebench.js";
 import { makeTinyModel } from "../../src/engines/llama-cpp/test-models.js";
 import { choiceGrading, codeSteps, codeUserPrompt, loadTaskItems, programKey } from "../../src/eval/tasks.js";

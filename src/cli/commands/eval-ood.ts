@@ -3,7 +3,6 @@
  * what the generator and the verifier see, and grading code candidates in the sandbox (stored per
  * problem, so a resumed run does not run them again).
  */
-import { availableParallelism } from "node:os";
 import type { CandidateProblem } from "../../datasets/bon-candidates.js";
 import { InputError } from "../../datasets/jsonl.js";
 import {
@@ -98,7 +97,6 @@ export async function gradeCodeCandidates(
             await gradeProgram(extractProgram(c.text), tests, {
               ...(code.funcName ? { funcName: code.funcName } : {}),
               limits,
-              parallel: availableParallelism(),
             }),
           );
         }

@@ -61,13 +61,13 @@ async function openTokenCounter(
   tokenizerModel: string | undefined,
   teacher?: Engine,
 ): Promise<TokenCounter> {
+  // llama-cpp engines can count tokens; other engines cannot
   const own = async (engine: Engine, close: boolean): Promise<TokenCounter | undefined> => {
-    const inner = (engine as { inner?: Engine }).inner ?? engine;
-    const counter = (inner as { tokenCount?: (t: string) => number }).tokenCount;
+    const counter = (engine as { tokenCount?: (t: string) => number }).tokenCount;
     if (!counter) return undefined;
     return {
-      count: (t) => counter.call(inner, t),
-      name: `${inner.modelId} tokenizer`,
+      count: (t) => counter.call(engine, t),
+      name: `${engine.modelId} tokenizer`,
       close: async () => (close ? engine.close?.() : undefined),
     };
   };
@@ -102,16 +102,14 @@ export async function runSynth(io: CliIo, opts: SynthOptions): Promise<void> {
   let items = await prefixes(io, opts.source);
   if (opts.limit) items = items.slice(0, opts.limit);
   const store = new RunStore(resolvePath(io, opts.store));
-  const teacher = new CachedEngine(
-    await resolveEngine(io, opts.teacher, {
-      model: opts.model,
-      serverKind: opts.serverKind,
-      servedModel: opts.servedModel,
-    }),
-    store,
-  );
+  const teacherEngine = await resolveEngine(io, opts.teacher, {
+    model: opts.model,
+    serverKind: opts.serverKind,
+    servedModel: opts.servedModel,
+  });
+  const teacher = new CachedEngine(teacherEngine, store);
   const template = resolveChatTemplate(io, opts.chatTemplate);
-  const tokens = await openTokenCounter(io, opts.tokenizerModel, teacher);
+  const tokens = await openTokenCounter(io, opts.tokenizerModel, teacherEngine);
   if (!opts.quiet) io.stderr.write(`--max-length counts ${tokens.name}\n`);
   const settings = {
     mode: opts.filter,
@@ -126,12 +124,9 @@ export async function runSynth(io: CliIo, opts: SynthOptions): Promise<void> {
   // --until and --limit stay out of the configuration: a rerun with a larger target extends the
   // same run (finished or not), so nothing already sampled is sampled again
   const config = { source: opts.source, teacher: opts.teacher, settings };
-  const previous = store
-    .listRuns()
-    .find((r) => r.command === "synth" && JSON.stringify(r.config) === JSON.stringify(config));
   const { run, resumed } = store.startRun("synth", config, {
     itemsTotal: items.length,
-    ...(previous ? { resume: previous.id } : {}),
+    reopenFinished: true,
   });
   const records: PrefixRecord[] = [];
   const seen = new Set<string>();
