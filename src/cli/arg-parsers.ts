@@ -28,8 +28,11 @@ export function collect(value: string, previous: string[] = []): string[] {
 
 /** `--server-kind` and `--served-model`, for commands that take an openai engine. */
 export const serverKindOption = (what = "openai engine") =>
-  new Option("--server-kind <kind>", `${what}: the server, which fixes its capabilities`)
-    .choices(["vllm", "sglang", "llama.cpp", "ollama", "openai"] as const)
-    .default("vllm" as const);
+  // no default here: the engine spec's schema has it, and a flag the user did not give must not
+  // look given (with a non-openai engine it is an error)
+  new Option(
+    "--server-kind <kind>",
+    `${what}: the server, which fixes its capabilities (default vllm)`,
+  ).choices(["vllm", "sglang", "llama.cpp", "ollama", "openai"] as const);
 export const servedModelOption = (what = "openai engine") =>
   new Option("--served-model <id>", `${what}: the model id on the server (default: the first it lists)`);

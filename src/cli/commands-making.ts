@@ -3,9 +3,9 @@
  * main.ts so each file stays readable; the code of each is loaded only when it runs.
  */
 import { type Command, Option } from "@commander-js/extra-typings";
+import { ENGINE_FLAG_HELP as ENGINE_HELP } from "../engines/spec.js";
 import { int, num, servedModelOption, serverKindOption } from "./arg-parsers.js";
 import { CHAT_TEMPLATE_HELP } from "./chat-template-option.js";
-import { ENGINE_HELP } from "./engine-spec.js";
 import { CliError, type CliIo } from "./io.js";
 
 const STORE = ".thinkprm/runs.sqlite";
@@ -62,6 +62,11 @@ export function registerMakingCommands(program: Command<any, any, any>, io: CliI
     .option("--limit <n>", "use only the first n prefixes", int("--limit", 1))
     .option("--seed <n>", "sampling seed", int("--seed", 0), 0)
     .option("--store <file>", "run store (holds every generation; a rerun resumes)", STORE)
+    .option(
+      "--concurrency <n>",
+      "prefixes in flight at once (default: what the teacher engine declares)",
+      int("--concurrency", 1, 100_000),
+    )
     .option("-q, --quiet", "no progress output")
     .option("--json", "print the yield as one JSON line")
     // --teacher and --source are checked in the action: as commander options marked required they

@@ -6,6 +6,7 @@ import { Readable } from "node:stream";
 import type { StepSplitRule } from "../core/step-split.js";
 import type { SolutionInput } from "../core/types.js";
 import { InputError, openInput, readJsonl } from "../datasets/jsonl.js";
+import { itemKeys } from "../datasets/keys.js";
 import { toSolutionInput } from "../datasets/solution-records.js";
 
 export interface CliIo {
@@ -14,6 +15,8 @@ export interface CliIo {
   stderr: { write(text: string): unknown; isTTY?: boolean };
   env: Record<string, string | undefined>;
   cwd: string;
+  /** Aborted on SIGINT/SIGTERM: long jobs stop launching, leave their items for a resume. */
+  signal?: AbortSignal;
 }
 
 /** A user-facing failure: printed as `error: <message>` with exit code 2, no stack trace. */
@@ -57,7 +60,7 @@ export async function loadSolutionInputs(
   io: CliIo,
   input: string | undefined,
   splitRule: StepSplitRule,
-): Promise<{ items: SolutionInput[]; source: string; sha256: string }> {
+): Promise<{ items: SolutionInput[]; keys: string[]; source: string; sha256: string }> {
   const fromStdin = input === undefined || input === "-";
   const source = fromStdin ? "<stdin>" : input;
   let text: string;
@@ -73,14 +76,19 @@ export async function loadSolutionInputs(
     text = readFileSync(full, "utf8");
   }
   const items: SolutionInput[] = [];
+  const lines: number[] = [];
+  let keys: string[];
   try {
-    for await (const line of readJsonl(Readable.from([text]), source))
+    for await (const line of readJsonl(Readable.from([text]), source)) {
       items.push(toSolutionInput(line, source, splitRule));
+      lines.push(line.line);
+    }
+    keys = itemKeys(items, lines, source);
   } catch (error) {
     if (error instanceof InputError) throw new CliError(error.message);
     throw error;
   }
-  return { items, source, sha256: createHash("sha256").update(text).digest("hex") };
+  return { items, keys, source, sha256: createHash("sha256").update(text).digest("hex") };
 }
 
 /** Streams solution records from `--input <file>` or stdin. */

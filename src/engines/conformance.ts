@@ -1,7 +1,7 @@
 /**
  * The engine conformance suite: one set of behavioural tests every engine must pass (as hono runs
- * one suite over every router). Capability gaps are skipped by name with a reason, so they are
- * documented rather than hidden.
+ * one suite over every router). A capability the engine declares it lacks is a *skipped* test with
+ * the reason in the report (never a silent pass); other gaps can be skipped by name with a reason.
  *
  * @example
  * // my-engine.test.ts
@@ -47,12 +47,15 @@ export function runEngineConformance(
   const skipped = new Map((options.skip ?? []).map((s) => [s.test, s.reason]));
   let engine: Engine;
 
-  const test = (title: ConformanceTest, fn: () => Promise<void> | void) => {
+  const test = (
+    title: ConformanceTest,
+    fn: (ctx: { skip: (note?: string) => never }) => Promise<void> | void,
+  ) => {
     const reason = skipped.get(title);
     // A capability the engine declares it lacks (e.g. an Ollama server has no logprobs): the
     // caller must give the reason, which stays in the test's title so reports say why it did not run.
     if (reason !== undefined) it.skip(`${title} (skipped: ${reason})`, fn);
-    else it(title, fn, timeout);
+    else it(title, (ctx) => fn(ctx as unknown as { skip: (note?: string) => never }), timeout);
   };
 
   describe(`engine conformance: ${name}`, () => {
@@ -64,6 +67,8 @@ export function runEngineConformance(
     });
 
     test("declares the v1 interface", () => {
+      expect(Number.isInteger(engine.capabilities.concurrency ?? 1)).toBe(true);
+      expect(engine.capabilities.concurrency ?? 1).toBeGreaterThanOrEqual(1);
       expect(engine.specificationVersion).toBe("v1");
       expect(engine.provider).toMatch(/\S/);
       expect(engine.modelId).toMatch(/\S/);
@@ -120,33 +125,34 @@ export function runEngineConformance(
       if (engine.capabilities.reportsStopSequence) expect(choice.stopSequence).toBe(stop);
     });
 
-    test("n samples", async () => {
+    test("n samples", async (ctx) => {
       const n = 3;
       if (!engine.capabilities.parallelSamples) {
+        // the capability's contract: n > 1 is refused, with a typed error
         await expect(engine.complete({ prompt, maxTokens: 4, n })).rejects.toBeInstanceOf(
           EngineCapabilityError,
         );
-        return;
+        ctx.skip("the engine declares parallelSamples: false (n > 1 refused, as declared)");
       }
       const res = await engine.complete({ prompt, maxTokens: 4, n, temperature: 1, seed: 1 });
       expect(res.choices).toHaveLength(n);
       expect(res.usage.generatedTokens).toBe(res.choices.reduce((s, c) => s + c.generatedTokens, 0));
     });
 
-    test("seeded sampling is reproducible", async () => {
-      if (!engine.capabilities.seed) return;
+    test("seeded sampling is reproducible", async (ctx) => {
+      if (!engine.capabilities.seed) ctx.skip("the engine declares seed: false");
       const req = { prompt, maxTokens: 8, temperature: 1, seed: 7 };
       const a = await engine.complete(req);
       const b = await engine.complete(req);
       expect(b.choices.map((c) => c.text)).toEqual(a.choices.map((c) => c.text));
     });
 
-    test("candidate probabilities", async () => {
+    test("candidate probabilities", async (ctx) => {
       if (!engine.capabilities.candidateLogprobs) {
         await expect(engine.nextTokenProbabilities(prompt, [" Yes", " No"])).rejects.toBeInstanceOf(
           EngineCapabilityError,
         );
-        return;
+        ctx.skip("the engine declares candidateLogprobs: false (refused, as declared)");
       }
       const res = await engine.nextTokenProbabilities(`${prompt}\nIs the solution correct?`, [" Yes", " No"]);
       expect(res.candidates.map((c) => c.text)).toEqual([" Yes", " No"]);
@@ -161,8 +167,8 @@ export function runEngineConformance(
       expect(total).toBeLessThanOrEqual(1 + 1e-6);
     });
 
-    test("token logprobs align with the text", async () => {
-      if (engine.capabilities.topLogprobs === 0) return;
+    test("token logprobs align with the text", async (ctx) => {
+      if (engine.capabilities.topLogprobs === 0) ctx.skip("the engine declares topLogprobs: 0");
       const k = Math.min(2, engine.capabilities.topLogprobs);
       const choice = (await engine.complete({ prompt, maxTokens: 8, temperature: 0, topLogprobs: k }))
         .choices[0]!;
@@ -174,8 +180,8 @@ export function runEngineConformance(
       }
     });
 
-    test("prefix caching", async () => {
-      if (!engine.capabilities.prefixCaching) return;
+    test("prefix caching", async (ctx) => {
+      if (!engine.capabilities.prefixCaching) ctx.skip("the engine declares prefixCaching: false");
       const shared = `${prompt} shared prefix for caching`;
       await engine.complete({ prompt: `${shared} A`, maxTokens: 1, temperature: 0 });
       const res = await engine.complete({ prompt: `${shared} B`, maxTokens: 1, temperature: 0 });

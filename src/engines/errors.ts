@@ -5,13 +5,36 @@
 
 const MARKER = Symbol.for("thinkprm.engine-error");
 
+/**
+ * What kind of failure: `unavailable` (no answer: refused, reset, DNS), `timeout`, `server_error`
+ * (5xx, 429 after retries), `malformed_response` (an answer that breaks the protocol: NaN or positive
+ * logprobs, fewer choices than asked, an aborted generation, a body that is not JSON),
+ * `bad_request` (4xx: our request was wrong), `aborted` (the caller cancelled), `capability`,
+ * `model` (the model or its files), `other`.
+ */
+export type EngineErrorCode =
+  | "unavailable"
+  | "timeout"
+  | "server_error"
+  | "malformed_response"
+  | "bad_request"
+  | "aborted"
+  | "capability"
+  | "model"
+  | "other";
+
 export class EngineError extends Error {
   readonly [MARKER] = true;
   readonly isRetryable: boolean;
-  constructor(message: string, options: { isRetryable?: boolean; cause?: unknown } = {}) {
+  readonly code: EngineErrorCode;
+  constructor(
+    message: string,
+    options: { isRetryable?: boolean; cause?: unknown; code?: EngineErrorCode } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = "EngineError";
     this.isRetryable = options.isRetryable ?? false;
+    this.code = options.code ?? "other";
   }
   /** Works across two installed copies of the package, unlike `instanceof`. */
   static isInstance(error: unknown): error is EngineError {
@@ -23,7 +46,7 @@ export class EngineError extends Error {
 export class EngineCapabilityError extends EngineError {
   readonly capability: string;
   constructor(capability: string, message: string) {
-    super(message, { isRetryable: false });
+    super(message, { isRetryable: false, code: "capability" });
     this.name = "EngineCapabilityError";
     this.capability = capability;
   }

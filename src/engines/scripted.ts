@@ -52,6 +52,10 @@ export interface ScriptedEngineOptions {
   probabilities?: (prompt: string) => Record<string, number>;
   capabilities?: Partial<EngineCapabilities>;
   modelId?: string;
+  /** Cache identity (see `EngineV1.identity`); default none. */
+  identity?: string;
+  /** The declared concurrency (`capabilities.concurrency`). Default 1. */
+  concurrency?: number;
   eosToken?: string;
   /** Simulated latency per call in milliseconds. */
   latencyMs?: number;
@@ -83,6 +87,7 @@ export class ScriptedEngine implements EngineV1 {
   readonly specificationVersion = "v1" as const;
   readonly provider = "scripted";
   readonly modelId: string;
+  readonly identity?: string;
   readonly capabilities: EngineCapabilities;
   readonly eosToken?: string;
   /** Every call, in order. */
@@ -94,7 +99,12 @@ export class ScriptedEngine implements EngineV1 {
   constructor(options: ScriptedEngineOptions = {}) {
     this.options = options;
     this.modelId = options.modelId ?? "scripted";
-    this.capabilities = { ...DEFAULT_CAPABILITIES, ...options.capabilities };
+    this.capabilities = {
+      ...DEFAULT_CAPABILITIES,
+      concurrency: options.concurrency ?? 1,
+      ...options.capabilities,
+    };
+    if (options.identity !== undefined) this.identity = options.identity;
     if (options.eosToken !== undefined) this.eosToken = options.eosToken;
   }
 

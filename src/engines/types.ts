@@ -6,6 +6,7 @@
  * never re-template them.
  */
 import type { GeneratedToken } from "../core/step-scores.js";
+import type { ChatTemplate } from "./chat-template.js";
 
 export interface CompletionRequest {
   /** Raw prompt text, special tokens included as text. */
@@ -80,7 +81,10 @@ export interface EngineCapabilities {
   promptLogprobs: boolean;
   /** Shared prompt prefixes are reused rather than evaluated again. */
   prefixCaching: boolean;
-  /** `n > 1` is served in one request. */
+  /**
+   * `complete` accepts `n > 1` and returns n independent samples (the engine may split them into
+   * several server requests, seeded `seed`, `seed + 1`, …). Without it callers send n requests.
+   */
   parallelSamples: boolean;
   /** `stopSequence` is reported (needed for early exit). */
   reportsStopSequence: boolean;
@@ -88,6 +92,11 @@ export interface EngineCapabilities {
   seed: boolean;
   /** Context window in tokens, when known. */
   maxContext?: number;
+  /**
+   * How many calls the engine serves at once to good effect: run loops keep this many items in
+   * flight by default (HTTP: endpoints × per-endpoint window; the embedded engine: 1). Default 1.
+   */
+  concurrency?: number;
 }
 
 export interface EngineV1 {
@@ -95,15 +104,27 @@ export interface EngineV1 {
   /** Backend family, e.g. `scripted`, `llama-cpp`, `openai-compatible`. */
   readonly provider: string;
   readonly modelId: string;
+  /**
+   * What determines the engine's answers, for cache keys: the model's content (a GGUF's digest),
+   * or for a server its endpoints and served model — never just a file name, which a retrained
+   * model reuses. Engines without one are cached under provider + modelId.
+   */
+  readonly identity?: string;
   readonly capabilities: EngineCapabilities;
   /** The model's end-of-sequence token text, when known; used as a stop string for faithfulness. */
   readonly eosToken?: string;
+  /** The model's own chat template, when the engine can read it (a GGUF's `tokenizer.chat_template`). */
+  readonly chatTemplate?: ChatTemplate;
   complete(request: CompletionRequest): Promise<CompletionResult>;
   /**
    * Log-probabilities of each candidate continuation at the end of `prompt` (P(" Yes"), P(" No")
    * for the decision). Throws `EngineCapabilityError` when `capabilities.candidateLogprobs` is false.
    */
-  nextTokenProbabilities(prompt: string, candidates: readonly string[]): Promise<ProbabilitiesResult>;
+  nextTokenProbabilities(
+    prompt: string,
+    candidates: readonly string[],
+    options?: { signal?: AbortSignal },
+  ): Promise<ProbabilitiesResult>;
   /** Releases models, sockets, contexts. */
   close?(): Promise<void>;
 }

@@ -12,6 +12,7 @@ import {
   evaluateProblem,
   type ProblemSelections,
 } from "../search/best-of-n.js";
+import { wilson } from "./intervals.js";
 
 export interface FlagAgreement {
   total: number;
@@ -36,7 +37,7 @@ export function evaluateBestOfN(
   problems: readonly CandidateProblem[],
   ns: readonly number[],
   scoreOf: (problem: CandidateProblem, index: number) => number | null,
-  gradingOf?: (problem: CandidateProblem) => CandidateGrading,
+  gradingOf?: (problem: CandidateProblem) => CandidateGrading | undefined,
 ): BestOfNEvaluation {
   const selections = problems.map((p) =>
     evaluateProblem(
@@ -69,16 +70,24 @@ export function evaluateBestOfN(
   };
 }
 
-/** The metrics table as text. */
-export function formatCurve(curve: BestOfNPoint[], primary: "naive" | "weighted"): string {
+/**
+ * The metrics table as text. With the number of problems, the primary method's accuracy carries
+ * its 95% Wilson interval (a best-of-N curve over 100 problems moves by ±9 points by chance alone).
+ */
+export function formatCurve(curve: BestOfNPoint[], primary: "naive" | "weighted", problems?: number): string {
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`.padStart(7);
   const mark = (m: string) => (m === primary ? `${m}*` : m);
+  const interval = (x: number) => {
+    if (!problems) return "";
+    const i = wilson(Math.round(x * problems), problems);
+    return `[${(100 * i.low).toFixed(1)}, ${(100 * i.high).toFixed(1)}]`;
+  };
   const lines = [
-    `${"n".padStart(5)}  ${mark("naive").padStart(7)}  ${mark("weighted").padStart(9)}  ${"majority".padStart(8)}  ${"pass@n".padStart(7)}`,
+    `${"n".padStart(5)}  ${mark("naive").padStart(7)}  ${mark("weighted").padStart(9)}  ${"majority".padStart(8)}  ${"pass@n".padStart(7)}${problems ? `  95% interval (${primary})` : ""}`,
   ];
   for (const p of curve)
     lines.push(
-      `${String(p.n).padStart(5)}  ${pct(p.naive)}  ${pct(p.weighted).padStart(9)}  ${pct(p.majority).padStart(8)}  ${pct(p.coverage)}`,
+      `${String(p.n).padStart(5)}  ${pct(p.naive)}  ${pct(p.weighted).padStart(9)}  ${pct(p.majority).padStart(8)}  ${pct(p.coverage)}${problems ? `  ${interval(p[primary])}` : ""}`,
     );
   lines.push(`* the paper's selection for this dataset (AIME ranks by score, MATH-500 by weighted vote)`);
   return lines.join("\n");

@@ -13,6 +13,8 @@
  * in the binary F1, which never rewards it.
  */
 
+import { bootstrap, type Interval } from "./intervals.js";
+
 export interface Prediction {
   id: string;
   /** Gold earliest error (0-based) or -1. */
@@ -40,11 +42,17 @@ export interface ProcessBenchMetrics {
   meanTokens: number | null;
   /** acc_err by gold error position (0, 1, 2, 3, 4, "5+") and acc_cor under "-1". */
   byPosition: Record<string, { n: number; accuracy: number }>;
+  /** 95% bootstrap intervals over items (with `{ intervals: true }`). */
+  f1Interval?: Interval;
+  binaryF1Interval?: Interval;
 }
 
 const harmonic = (a: number, b: number) => (a + b === 0 ? 0 : (2 * a * b) / (a + b));
 
-export function processBenchMetrics(preds: readonly Prediction[]): ProcessBenchMetrics {
+export function processBenchMetrics(
+  preds: readonly Prediction[],
+  options: { intervals?: boolean } = {},
+): ProcessBenchMetrics {
   const err = preds.filter((p) => p.label >= 0);
   const cor = preds.filter((p) => p.label === -1);
   const accErr = err.length === 0 ? 0 : err.filter((p) => p.prediction === p.label).length / err.length;
@@ -78,6 +86,12 @@ export function processBenchMetrics(preds: readonly Prediction[]): ProcessBenchM
     invalidRate: preds.length === 0 ? 0 : invalid / preds.length,
     meanTokens: tokens.length === 0 ? null : tokens.reduce((a, b) => a + b, 0) / tokens.length,
     byPosition,
+    ...(options.intervals
+      ? {
+          f1Interval: bootstrap(preds, (s) => processBenchMetrics(s).f1),
+          binaryF1Interval: bootstrap(preds, (s) => processBenchMetrics(s).binaryF1),
+        }
+      : {}),
   };
 }
 

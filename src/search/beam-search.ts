@@ -83,7 +83,7 @@ export const beamSearch: SearchAlgorithm<BeamSearchConfig> = async (problem, ctx
     let group = 0;
     for (const [prefix, beams] of byPrefix) {
       const res = await g.engine.complete({
-        prompt: generatorPrompt(g, problem.problem, prefix),
+        prompt: generatorPrompt(g, problem.prompt ?? problem.problem, prefix),
         n: beams.length,
         maxTokens: g.maxTokens,
         temperature: g.temperature,
@@ -101,11 +101,15 @@ export const beamSearch: SearchAlgorithm<BeamSearchConfig> = async (problem, ctx
         if (c.finishReason === "eos" || c.finishReason === "length" || step === "") beam.completed = true;
       });
     }
-    for (const b of active) {
-      const s = await ctx.scorer.score(problem.problem, solutionSteps(b.text), ctx.signal);
-      b.score = s.score;
+    const stepsOf = ctx.stepsOf ?? solutionSteps;
+    // every beam is scored at once: an HTTP verifier serves them together (the embedded one queues)
+    const scored = await Promise.all(
+      active.map((b) => ctx.scorer.score(problem.problem, stepsOf(b.text), ctx.signal)),
+    );
+    scored.forEach((s, i) => {
+      active[i]!.score = s.score;
       verifierTokens += s.tokens;
-    }
+    });
     completed.push(...active.filter((b) => b.completed));
     active = active.filter((b) => !b.completed);
     if (active.length === 0) break;
@@ -127,7 +131,7 @@ export const beamSearch: SearchAlgorithm<BeamSearchConfig> = async (problem, ctx
   const padded = finals.length > 0 ? Array.from({ length: n }, (_, i) => finals[i % finals.length]!) : [];
   const completions: SearchCompletion[] = padded.map((b) => ({
     text: b.text,
-    steps: solutionSteps(b.text),
+    steps: (ctx.stepsOf ?? solutionSteps)(b.text),
     score: b.score,
   }));
   return { id: problem.id, completions, pred: argmax(completions), generatedTokens, verifierTokens };
@@ -167,7 +171,7 @@ export const dvts: SearchAlgorithm<BeamSearchConfig> = async (problem, ctx, conf
 export const bestOfNSearch: SearchAlgorithm<{ n: number }> = async (problem: SearchProblem, ctx, config) => {
   const g = ctx.generator;
   const res = await g.engine.complete({
-    prompt: generatorPrompt(g, problem.problem, ""),
+    prompt: generatorPrompt(g, problem.prompt ?? problem.problem, ""),
     n: config.n,
     maxTokens: g.maxTokens,
     temperature: g.temperature,
@@ -175,14 +179,17 @@ export const bestOfNSearch: SearchAlgorithm<{ n: number }> = async (problem: Sea
     ...(g.seed === undefined ? {} : { seed: g.seed }),
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
-  let verifierTokens = 0;
-  const completions: SearchCompletion[] = [];
-  for (const c of res.choices) {
-    const steps = solutionSteps(c.text);
-    const s = await ctx.scorer.score(problem.problem, steps, ctx.signal);
-    verifierTokens += s.tokens;
-    completions.push({ text: c.text, steps, score: s.score });
-  }
+  const stepsOf = ctx.stepsOf ?? solutionSteps;
+  // the N candidates are scored at once: an HTTP verifier serves them together (the embedded one queues)
+  const scored = await Promise.all(
+    res.choices.map(async (c) => {
+      const steps = stepsOf(c.text);
+      const s = await ctx.scorer.score(problem.problem, steps, ctx.signal);
+      return { completion: { text: c.text, steps, score: s.score }, tokens: s.tokens };
+    }),
+  );
+  const completions: SearchCompletion[] = scored.map((s) => s.completion);
+  const verifierTokens = scored.reduce((sum, s) => sum + s.tokens, 0);
   return {
     id: problem.id,
     completions,

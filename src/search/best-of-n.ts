@@ -88,6 +88,28 @@ export function select(
   return bestClass < 0 ? -1 : first.get(bestClass)!;
 }
 
+/**
+ * The candidate each selection picks among scored solutions (no reference answer needed):
+ * `naive` the highest score, `weighted` the answer with the largest summed score, `majority` the
+ * most frequent answer; -1 where none can be picked.
+ *
+ * @example
+ * rankCandidates([{ text: "\\boxed{5}", score: 0.4 }, { text: "\\boxed{6}", score: 0.7 }, { text: "\\boxed{5}", score: 0.5 }])
+ * // { naive: 1, weighted: 0, majority: 0 }
+ */
+export function rankCandidates(
+  candidates: readonly { text: string; score: number | null }[],
+): Record<Selection, number> {
+  const classes = answerClasses(candidates.map((c) => c.text));
+  const scores = candidates.map((c) => c.score);
+  const n = candidates.length;
+  return {
+    naive: select("naive", scores, classes, n),
+    weighted: select("weighted", scores, classes, n),
+    majority: select("majority", scores, classes, n),
+  };
+}
+
 export interface BestOfNProblem {
   id: string;
   /** The reference answer (or solution). */

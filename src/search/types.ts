@@ -27,12 +27,17 @@ export interface PrefixScorer {
 
 export interface SearchProblem {
   id: string;
+  /** The problem as the verifier reads it. */
   problem: string;
+  /** The generator's user message, when it differs from `problem` (GPQA's lettered options, code's format). */
+  prompt?: string;
 }
 
 export interface SearchContext {
   generator: GeneratorSettings;
   scorer: PrefixScorer;
+  /** How a (partial) completion becomes the verifier's steps; default the official `Step N:` rule. */
+  stepsOf?: (text: string) => string[];
   signal?: AbortSignal;
 }
 

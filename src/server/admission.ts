@@ -1,11 +1,14 @@
 /**
  * Admission control: at most `maxConcurrent` requests run, at most `maxQueue` wait; beyond that a
- * request is refused at once (the caller answers 429 with retry-after). Waiting is FIFO.
+ * request is refused at once (the caller answers 429 with retry-after). Waiting is FIFO. A waiting
+ * request whose client went away (its signal aborts) leaves the queue at once, so abandoned
+ * requests never crowd out live ones.
  */
 export class Admission {
   active = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly waiting: { resume: () => void }[] = [];
   rejected = 0;
+  abandoned = 0;
 
   constructor(
     private readonly maxConcurrent: number,
@@ -16,22 +19,40 @@ export class Admission {
     return this.waiting.length;
   }
 
-  /** Runs `fn` when a slot is free; `null` when the queue is full. */
-  async run<T>(fn: () => Promise<T>): Promise<{ value: T } | null> {
+  /** Runs `fn` when a slot is free; `null` when the queue is full; `"aborted"` when `signal` aborts while waiting. */
+  async run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<{ value: T } | null | "aborted"> {
+    if (signal?.aborted) return "aborted";
     if (this.active >= this.maxConcurrent) {
       if (this.waiting.length >= this.maxQueue) {
         this.rejected++;
         return null;
       }
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
+      const admitted = await new Promise<boolean>((resolve) => {
+        const entry = {
+          resume: () => {
+            signal?.removeEventListener("abort", leave);
+            resolve(true);
+          },
+        };
+        const leave = () => {
+          const at = this.waiting.indexOf(entry);
+          if (at >= 0) this.waiting.splice(at, 1);
+          this.abandoned++;
+          resolve(false);
+        };
+        this.waiting.push(entry);
+        signal?.addEventListener("abort", leave, { once: true });
+      });
+      if (!admitted) return "aborted";
     } else {
       this.active++;
     }
     try {
       return { value: await fn() };
     } finally {
+      // the slot passes to the next waiter (the count stays), or is freed
       const next = this.waiting.shift();
-      if (next) next();
+      if (next) next.resume();
       else this.active--;
     }
   }

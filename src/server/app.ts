@@ -1,55 +1,48 @@
 /**
- * `thinkprm serve`: the verifier as an HTTP service (hono). A shell over the library.
+ * `thinkprm serve`: the verifier as an HTTP service (hono). A shell over the library: every
+ * request's verifier is `createVerifier(serve's settings + the request's)`.
  * - POST /v1/verify, POST /v1/rank: verification and best-of-N ranking.
  * - POST /v1/completions, GET /v1/models: the OpenAI shape over the engine, logprobs included, so
  *   any OpenAI client (and thinkprm's own HTTP engine) can use a CPU verifier.
- * - GET /health, GET /metrics (Prometheus text).
- * Bearer-token auth, a request body cap, per-request timeouts, a bounded queue (429 with
- * retry-after when full), one JSON log line per request.
+ * - GET /health (`ok` to anyone; details with the token), GET /metrics (Prometheus text).
+ * Bearer-token auth, a request body cap, per-request timeouts (504), a bounded queue (429 with
+ * retry-after when full), cancellation when the client goes away, one JSON log line per request.
  */
-import { timingSafeEqual } from "node:crypto";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import type { ZodError } from "zod";
 import { splitSteps } from "../core/step-split.js";
 import type { ChatTemplate } from "../engines/chat-template.js";
 import type { Engine } from "../engines/types.js";
 import { solutionSteps } from "../search/beam-search.js";
-import { evaluateProblem } from "../search/best-of-n.js";
-import { ThinkPrmVerifier } from "../verifier/thinkprm-verifier.js";
+import { rankCandidates } from "../search/best-of-n.js";
+import { createVerifier } from "../verifier/create.js";
+import { settingsFromHttp, type VerifierSettingsInput } from "../verifier/settings.js";
 import type { Verification } from "../verifier/types.js";
 import { Admission } from "./admission.js";
-import { completionsBody, describeIssues, rankBody, verifyBody } from "./schemas.js";
+import { bearerMatches } from "./auth.js";
+import { Counters, prometheusText, ROUTES } from "./metrics.js";
+import { registerCompletions } from "./openai-routes.js";
+import { describeIssues, rankBody, verifyBody } from "./schemas.js";
 
 export interface ServerOptions {
   engine: Engine;
+  /** The resolved chat template every request's prompt uses. */
   chatTemplate: ChatTemplate | null;
   /** Bearer token; null only for --insecure-no-auth on a loopback address. */
   token: string | null;
+  /** Verifier settings for requests that leave them out (serve's flags). */
+  defaults?: VerifierSettingsInput;
   maxBodyBytes?: number;
   maxConcurrent?: number;
   maxQueue?: number;
   requestTimeoutMs?: number;
-  /** Default verification budget per round. */
-  maxTokens?: number;
   log?: (entry: Record<string, unknown>) => void;
 }
 
-const ROUTES = new Set(["/health", "/metrics", "/v1/models", "/v1/verify", "/v1/rank", "/v1/completions"]);
+export type Outcome<T> = { value: T } | "full" | "timeout" | "gone";
 
-class Counters {
-  requests = new Map<string, number>();
-  seconds = new Map<string, { sum: number; count: number }>();
-  record(route: string, status: number, seconds: number): void {
-    const key = `${route}|${status}`;
-    this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
-    const s = this.seconds.get(route) ?? { sum: 0, count: 0 };
-    s.sum += seconds;
-    s.count++;
-    this.seconds.set(route, s);
-  }
-}
-
-function summary(v: Verification) {
+export function summary(v: Verification) {
   return {
     id: v.id ?? null,
     score: v.score,
@@ -75,6 +68,8 @@ function summary(v: Verification) {
   };
 }
 
+const errorBody = (message: string, type: string) => ({ error: { message, type } });
+
 export function createApp(options: ServerOptions) {
   const { engine } = options;
   const admission = new Admission(options.maxConcurrent ?? 4, options.maxQueue ?? 256);
@@ -82,6 +77,7 @@ export function createApp(options: ServerOptions) {
   const log = options.log ?? (() => {});
   const app = new Hono();
   const timeoutMs = options.requestTimeoutMs ?? 600_000;
+  const maxBody = options.maxBodyBytes ?? 1_048_576;
 
   app.use("*", async (c, next) => {
     const t0 = performance.now();
@@ -99,119 +95,104 @@ export function createApp(options: ServerOptions) {
     });
   });
 
+  const authorised = (c: Context) =>
+    options.token === null || bearerMatches(c.req.header("authorization"), options.token);
   app.use("/v1/*", async (c, next) => {
-    if (options.token !== null) {
-      const given = c.req.header("authorization")?.replace(/^Bearer\s+/i, "") ?? "";
-      const a = Buffer.from(given);
-      const b = Buffer.from(options.token);
-      if (a.length !== b.length || !timingSafeEqual(a, b)) {
-        return c.json(
-          {
-            error: {
-              message: "missing or wrong bearer token (Authorization: Bearer <token>)",
-              type: "unauthorized",
-            },
-          },
-          401,
-        );
-      }
-    }
+    if (!authorised(c))
+      return c.json(
+        errorBody(
+          "missing or wrong bearer token (send the header Authorization: Bearer <token>)",
+          "unauthorized",
+        ),
+        401,
+      );
     return next();
   });
   app.use(
     "/v1/*",
     bodyLimit({
-      maxSize: options.maxBodyBytes ?? 1_048_576,
-      onError: (c) =>
-        c.json(
-          {
-            error: {
-              message: `request body over ${options.maxBodyBytes ?? 1_048_576} bytes`,
-              type: "too_large",
-            },
-          },
-          413,
-        ),
+      maxSize: maxBody,
+      onError: (c) => c.json(errorBody(`request body over ${maxBody} bytes`, "too_large"), 413),
     }),
   );
 
-  /** Parses and validates a JSON body; a Response on failure. */
+  /** Parses and validates a JSON body; a message on failure. */
   async function body<T>(
-    c: { req: { json(): Promise<unknown> } },
-    schema: {
-      safeParse(v: unknown): { success: true; data: T } | { success: false; error: import("zod").ZodError };
-    },
-  ) {
+    c: Context,
+    schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: ZodError } },
+  ): Promise<{ data: T } | { error: string }> {
     let raw: unknown;
     try {
       raw = await c.req.json();
     } catch {
-      return { error: "the body is not valid JSON" } as const;
+      return { error: "the body is not valid JSON" };
     }
     const parsed = schema.safeParse(raw);
-    return parsed.success
-      ? ({ data: parsed.data } as const)
-      : ({ error: describeIssues(parsed.error) } as const);
+    return parsed.success ? { data: parsed.data } : { error: describeIssues(parsed.error) };
   }
 
-  /** Runs work under admission control and the request timeout. */
-  async function admitted<T>(
-    work: (signal: AbortSignal) => Promise<T>,
-  ): Promise<{ value: T } | "full" | "timeout"> {
+  /**
+   * Runs work under admission control, the request timeout and the client's connection: when the
+   * client goes away the work is aborted (and a waiting request leaves the queue).
+   */
+  async function admitted<T>(c: Context, work: (signal: AbortSignal) => Promise<T>): Promise<Outcome<T>> {
     const controller = new AbortController();
+    const client = c.req.raw.signal;
+    const gone = () => controller.abort(new Error("the client closed the connection"));
+    client.addEventListener("abort", gone, { once: true });
     const timer = setTimeout(() => controller.abort(new Error("request timeout")), timeoutMs);
     try {
-      const r = await admission.run(() => work(controller.signal));
-      return r === null ? "full" : r;
+      const r = await admission.run(() => work(controller.signal), controller.signal);
+      if (r === "aborted") return client.aborted ? "gone" : "timeout";
+      if (r === null) return "full";
+      if (controller.signal.aborted) return client.aborted ? "gone" : "timeout";
+      return r;
     } catch (error) {
-      if (controller.signal.aborted) return "timeout";
+      if (controller.signal.aborted) return client.aborted ? "gone" : "timeout";
       throw error;
     } finally {
       clearTimeout(timer);
+      client.removeEventListener("abort", gone);
     }
   }
 
-  const tooBusy = (c: import("hono").Context) => {
-    c.header("retry-after", "1");
-    return c.json(
-      {
-        error: { message: "the server is busy: the queue is full; retry after a second", type: "overloaded" },
-      },
-      429,
-    );
+  /** The answer for an outcome that is not a value (429, 504, or nothing for a client that left). */
+  const refusal = (c: Context, outcome: "full" | "timeout" | "gone", what: string) => {
+    if (outcome === "full") {
+      c.header("retry-after", "1");
+      return c.json(
+        errorBody("the server is busy: the queue is full; retry after a second", "overloaded"),
+        429,
+      );
+    }
+    if (outcome === "timeout")
+      return c.json(errorBody(`${what} took longer than ${timeoutMs} ms`, "timeout"), 504);
+    // nobody reads this; 499 (client closed request) keeps the log honest
+    return c.body(null, 499 as never);
   };
 
+  /** The request's verifier: serve's settings, overridden by what the request gives. */
+  const verifierFor = (req: Record<string, unknown>, extra: VerifierSettingsInput = {}) =>
+    createVerifier(
+      { ...options.defaults, ...settingsFromHttp(req), ...extra },
+      { engine, chatTemplate: options.chatTemplate },
+    );
+
   app.get("/health", (c) =>
-    c.json({
-      status: "ok",
-      model: engine.modelId,
-      provider: engine.provider,
-      in_flight: admission.active,
-      queued: admission.queued,
-    }),
+    authorised(c)
+      ? c.json({
+          status: "ok",
+          model: engine.modelId,
+          provider: engine.provider,
+          in_flight: admission.active,
+          queued: admission.queued,
+        })
+      : c.json({ status: "ok" }),
   );
 
   app.get("/metrics", (c) => {
-    const lines = ["# TYPE thinkprm_requests_total counter"];
-    for (const [key, n] of counters.requests) {
-      const [route, status] = key.split("|");
-      lines.push(`thinkprm_requests_total{route="${route}",status="${status}"} ${n}`);
-    }
-    lines.push("# TYPE thinkprm_request_seconds summary");
-    for (const [route, s] of counters.seconds) {
-      lines.push(
-        `thinkprm_request_seconds_sum{route="${route}"} ${s.sum.toFixed(6)}`,
-        `thinkprm_request_seconds_count{route="${route}"} ${s.count}`,
-      );
-    }
-    lines.push(
-      "# TYPE thinkprm_in_flight gauge",
-      `thinkprm_in_flight ${admission.active}`,
-      "# TYPE thinkprm_queue_depth gauge",
-      `thinkprm_queue_depth ${admission.queued}`,
-    );
-    lines.push("# TYPE thinkprm_rejected_total counter", `thinkprm_rejected_total ${admission.rejected}`);
-    return c.text(`${lines.join("\n")}\n`, 200, { "content-type": "text/plain; version=0.0.4" });
+    if (!authorised(c)) return c.json(errorBody("metrics need the bearer token", "unauthorized"), 401);
+    return c.text(prometheusText(counters, admission), 200, { "content-type": "text/plain; version=0.0.4" });
   });
 
   app.get("/v1/models", (c) =>
@@ -220,137 +201,70 @@ export function createApp(options: ServerOptions) {
 
   app.post("/v1/verify", async (c) => {
     const b = await body(c, verifyBody);
-    if ("error" in b) return c.json({ error: { message: b.error, type: "invalid_request" } }, 400);
+    if ("error" in b) return c.json(errorBody(b.error, "invalid_request"), 400);
     const req = b.data;
+    let verifier: ReturnType<typeof verifierFor>;
+    try {
+      verifier = verifierFor(req);
+    } catch (error) {
+      return c.json(errorBody((error as Error).message, "invalid_request"), 400);
+    }
     const steps = req.steps ?? splitSteps(req.solution!);
-    const verifier = new ThinkPrmVerifier({
-      engine,
-      chatTemplate: options.chatTemplate,
-      k: req.k ?? 1,
-      rounds: req.rounds ?? 1,
-      earlyExit: req.early_exit ?? false,
-      maxTokens: req.max_tokens ?? options.maxTokens ?? 8172,
-      ...(req.temperature === undefined ? {} : { temperature: req.temperature }),
-      ...(req.seed === undefined ? {} : { seed: req.seed }),
-    });
-    const r = await admitted((signal) => verifier.verify({ problem: req.problem, steps }, signal));
-    if (r === "full") return tooBusy(c);
-    if (r === "timeout")
-      return c.json(
-        { error: { message: `verification took longer than ${timeoutMs} ms`, type: "timeout" } },
-        504,
-      );
+    const input = { ...(req.id === undefined ? {} : { id: String(req.id) }), problem: req.problem, steps };
+    const r = await admitted(c, (signal) => verifier.verify(input, signal));
+    if (r === "full" || r === "timeout" || r === "gone") return refusal(c, r, "verification");
     return c.json(summary(r.value));
   });
 
   app.post("/v1/rank", async (c) => {
     const b = await body(c, rankBody);
-    if ("error" in b) return c.json({ error: { message: b.error, type: "invalid_request" } }, 400);
+    if ("error" in b) return c.json(errorBody(b.error, "invalid_request"), 400);
     const req = b.data;
-    const verifier = new ThinkPrmVerifier({
-      engine,
-      chatTemplate: options.chatTemplate,
-      k: req.k ?? 1,
-      layout: "plain",
-      maxTokens: req.max_tokens ?? options.maxTokens ?? 8172,
-    });
-    const r = await admitted(async (signal) => {
-      const scores: (number | null)[] = [];
-      for (const text of req.candidates)
-        scores.push(
-          (await verifier.verify({ problem: req.problem, steps: solutionSteps(text) }, signal)).score,
-        );
-      return scores;
-    });
-    if (r === "full") return tooBusy(c);
-    if (r === "timeout")
-      return c.json({ error: { message: `ranking took longer than ${timeoutMs} ms`, type: "timeout" } }, 504);
-    const n = req.candidates.length;
-    const sel = evaluateProblem(
-      { id: "rank", gold: "", candidates: req.candidates.map((text, i) => ({ text, score: r.value[i]! })) },
-      [n],
-    ).byN[0]!;
+    let verifier: ReturnType<typeof verifierFor>;
+    try {
+      // the July best-of-N client sends plain steps unless the request says otherwise
+      verifier = verifierFor(
+        req,
+        (req as { layout?: unknown }).layout === undefined ? { layout: "plain" } : {},
+      );
+    } catch (error) {
+      return c.json(errorBody((error as Error).message, "invalid_request"), 400);
+    }
+    const r = await admitted(c, (signal) =>
+      Promise.all(
+        req.candidates.map(
+          async (text) =>
+            (await verifier.verify({ problem: req.problem, steps: solutionSteps(text) }, signal)).score,
+        ),
+      ),
+    );
+    if (r === "full" || r === "timeout" || r === "gone") return refusal(c, r, "ranking");
     return c.json({
       scores: r.value,
-      best: { naive: sel.naive, weighted: sel.weighted, majority: sel.majority },
+      best: rankCandidates(req.candidates.map((text, i) => ({ text, score: r.value[i]! }))),
     });
   });
 
-  app.post("/v1/completions", async (c) => {
-    const b = await body(c, completionsBody);
-    if ("error" in b) return c.json({ error: { message: b.error, type: "invalid_request" } }, 400);
-    const req = b.data;
-    if (req.echo || req.stream)
-      return c.json(
-        { error: { message: "echo and stream are not supported by this server", type: "invalid_request" } },
-        400,
-      );
-    const prompt = Array.isArray(req.prompt) ? req.prompt[0]! : req.prompt;
-    const k = req.logprobs ?? 0;
-    const r = await admitted((signal) =>
-      engine.complete({
-        prompt,
-        n: req.n ?? 1,
-        maxTokens: req.max_tokens ?? 16,
-        temperature: req.temperature ?? 1,
-        ...(req.top_p === undefined ? {} : { topP: req.top_p }),
-        ...(req.seed === undefined ? {} : { seed: req.seed }),
-        ...(req.stop === undefined ? {} : { stop: Array.isArray(req.stop) ? req.stop : [req.stop] }),
-        ...(k > 0 ? { topLogprobs: k, logprobsEveryToken: true } : {}),
-        signal,
-      }),
-    );
-    if (r === "full") return tooBusy(c);
-    if (r === "timeout")
-      return c.json(
-        { error: { message: `the completion took longer than ${timeoutMs} ms`, type: "timeout" } },
-        504,
-      );
-    const res = r.value;
-    return c.json({
-      id: `cmpl-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`,
-      object: "text_completion",
-      created: Math.floor(Date.now() / 1000),
-      model: engine.modelId,
-      choices: res.choices.map((ch, index) => {
-        let offset = 0;
-        const logprobs =
-          k > 0 && ch.tokens
-            ? {
-                tokens: ch.tokens.map((t) => t.text),
-                token_logprobs: ch.tokens.map((t) => t.logprob),
-                top_logprobs: ch.tokens.map((t) =>
-                  Object.fromEntries((t.top ?? []).map((x) => [x.text, x.logprob])),
-                ),
-                text_offset: ch.tokens.map((t) => {
-                  const o = offset;
-                  offset += t.text.length;
-                  return o;
-                }),
-              }
-            : null;
-        // vLLM's shape: finish "stop" for both a stop string and the end of sequence; stop_reason tells them apart
-        return {
-          index,
-          text: ch.text,
-          finish_reason: ch.finishReason === "length" ? "length" : "stop",
-          stop_reason: ch.stopSequence ?? null,
-          logprobs,
-        };
-      }),
-      usage: {
-        prompt_tokens: res.usage.promptTokens + res.usage.reusedPromptTokens,
-        completion_tokens: res.usage.generatedTokens,
-        total_tokens: res.usage.promptTokens + res.usage.reusedPromptTokens + res.usage.generatedTokens,
-        prompt_tokens_details: { cached_tokens: res.usage.reusedPromptTokens },
-      },
-    });
-  });
+  registerCompletions(app, { engine, body, admitted, refusal });
 
   app.onError((error, c) => {
     log({ time: new Date().toISOString(), level: "error", path: c.req.path, message: error.message });
-    return c.json({ error: { message: error.message, type: "server_error" } }, 500);
+    const retryable = (error as { isRetryable?: boolean }).isRetryable === true;
+    return c.json(
+      errorBody(error.message, retryable ? "engine_unavailable" : "server_error"),
+      retryable ? 503 : 500,
+    );
   });
 
   return { app, admission };
 }
+
+export type AppHelpers = {
+  engine: Engine;
+  body: <T>(
+    c: Context,
+    schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: ZodError } },
+  ) => Promise<{ data: T } | { error: string }>;
+  admitted: <T>(c: Context, work: (signal: AbortSignal) => Promise<T>) => Promise<Outcome<T>>;
+  refusal: (c: Context, outcome: "full" | "timeout" | "gone", what: string) => Response;
+};

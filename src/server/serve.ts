@@ -15,6 +15,8 @@ export async function startServer(
   options: ServerOptions & { host?: string; port?: number },
 ): Promise<RunningServer> {
   const host = options.host ?? "127.0.0.1";
+  if (options.token !== null && options.token.trim() === "")
+    throw new Error("an empty token is no token: give a real one, or null (loopback only)");
   if (options.token === null && !LOOPBACK.has(host)) {
     throw new Error(
       `refusing to serve without a token on ${host}: only loopback addresses may run without auth`,

@@ -8,9 +8,14 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
+import { configDifferences } from "./config-diff.js";
 import { contentKey } from "./content-key.js";
 
-export type RunStatus = "running" | "done" | "failed";
+/**
+ * `incomplete`: the loop ended but some items failed for engine reasons (a resume retries them);
+ * `failed`: the command itself stopped on an error.
+ */
+export type RunStatus = "running" | "done" | "incomplete" | "failed";
 
 export interface RunRecord {
   id: string;
@@ -29,6 +34,10 @@ export interface RunRecord {
   invalid: number;
   elapsedMs: number;
   metrics: unknown;
+  /** What a run remembers besides its configuration (e.g. the seed drawn when none was given). */
+  state: Record<string, unknown>;
+  /** Items that failed for engine reasons and await a retry. */
+  itemsFailed: number;
 }
 
 export interface ResultUsage {
@@ -66,6 +75,15 @@ CREATE TABLE IF NOT EXISTS results (
   value_json TEXT NOT NULL,
   PRIMARY KEY (run_id, item_key)
 );
+CREATE TABLE IF NOT EXISTS failures (
+  run_id TEXT NOT NULL REFERENCES runs (id),
+  item_key TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  error_json TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 1,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (run_id, item_key)
+);
 CREATE TABLE IF NOT EXISTS cache (
   key TEXT PRIMARY KEY,
   value_json TEXT NOT NULL,
@@ -90,6 +108,8 @@ interface RunRow {
   invalid: number;
   elapsed_ms: number;
   metrics_json: string | null;
+  state_json: string | null;
+  items_failed?: number;
 }
 
 const toRecord = (r: RunRow): RunRecord => ({
@@ -109,7 +129,32 @@ const toRecord = (r: RunRow): RunRecord => ({
   invalid: r.invalid,
   elapsedMs: r.elapsed_ms,
   metrics: r.metrics_json === null ? null : JSON.parse(r.metrics_json),
+  state: r.state_json === null ? {} : JSON.parse(r.state_json),
+  itemsFailed: r.items_failed ?? 0,
 });
+
+/** A run id prefix that matches several runs. */
+export class AmbiguousRunError extends Error {
+  constructor(prefix: string, ids: string[]) {
+    super(`run id "${prefix}" matches ${ids.length} runs: ${ids.join(", ")}; give more of the id`);
+    this.name = "AmbiguousRunError";
+  }
+}
+
+/** A resume whose configuration differs from the run's. */
+export class ConfigMismatchError extends Error {
+  constructor(
+    readonly runId: string,
+    readonly differences: string[],
+  ) {
+    super(
+      `run ${runId} was started with another configuration; it differs in ${differences.join(", ")}. Run without --resume for a new run, or add --force-resume to continue it anyway`,
+    );
+    this.name = "ConfigMismatchError";
+  }
+}
+
+const RUN_COLUMNS = "runs.*, (SELECT COUNT(*) FROM failures f WHERE f.run_id = runs.id) AS items_failed";
 
 const now = () => new Date().toISOString();
 
@@ -125,35 +170,58 @@ export class RunStore {
     this.db.pragma("busy_timeout = 10000");
     this.db.pragma("synchronous = NORMAL");
     this.db.exec(SCHEMA);
+    // stores written before runs remembered state gain the column in place
+    const columns = this.sql("PRAGMA table_info(runs)").all() as { name: string }[];
+    if (!columns.some((c) => c.name === "state_json"))
+      this.db.exec("ALTER TABLE runs ADD COLUMN state_json TEXT");
   }
 
   close(): void {
     this.db.close();
   }
 
+  /** A prepared statement, prepared once per store (preparing costs more than running them). */
+  private readonly statements = new Map<string, Database.Statement>();
+  private sql(text: string): Database.Statement {
+    let s = this.statements.get(text);
+    if (!s) {
+      s = this.db.prepare(text);
+      this.statements.set(text, s);
+    }
+    return s;
+  }
+
   /**
-   * Starts a run, or resumes one. With `resume` the named run continues (it must exist); otherwise
-   * an unfinished run of the same command and configuration continues automatically (a finished
-   * one too with `reopenFinished`, for commands whose target can grow), and a new run is created
-   * only when there is none.
+   * Starts a run, or resumes one. With `resume` the named run continues — only when its command
+   * and configuration are the same (`ConfigMismatchError` lists the differences; `forceResume`
+   * continues anyway). Otherwise an unfinished run of the same command and configuration
+   * continues automatically (a finished one too with `reopenFinished`, for commands whose target
+   * can grow), and a new run is created only when there is none.
    */
   startRun(
     command: string,
     config: unknown,
-    options: { resume?: string; itemsTotal?: number; reopenFinished?: boolean } = {},
+    options: { resume?: string; forceResume?: boolean; itemsTotal?: number; reopenFinished?: boolean } = {},
   ): { run: RunRecord; resumed: boolean } {
     const configHash = contentKey({ command, config });
-    const existing = options.resume
-      ? (this.db
-          .prepare("SELECT * FROM runs WHERE id = ? OR id LIKE ? ORDER BY created_at DESC")
-          .get(options.resume, `${options.resume}%`) as RunRow | undefined)
-      : (this.db
-          .prepare(
-            `SELECT * FROM runs WHERE config_hash = ?${options.reopenFinished ? "" : " AND status != 'done'"} ORDER BY created_at DESC`,
-          )
-          .get(configHash) as RunRow | undefined);
-    if (options.resume && !existing)
-      throw new Error(`no run ${options.resume} in ${this.path}; see thinkprm runs list`);
+    let existing: RunRecord | undefined;
+    if (options.resume) {
+      existing = this.getRun(options.resume);
+      if (!existing) throw new Error(`no run ${options.resume} in ${this.path}; see thinkprm runs list`);
+      const differences = configDifferences(
+        { command: existing.command, config: existing.config },
+        { command, config },
+      );
+      if (differences.length > 0 && !options.forceResume)
+        throw new ConfigMismatchError(existing.id, differences);
+    } else {
+      const row = this.db
+        .prepare(
+          `SELECT ${RUN_COLUMNS} FROM runs WHERE config_hash = ?${options.reopenFinished ? "" : " AND status != 'done'"} ORDER BY created_at DESC`,
+        )
+        .get(configHash) as RunRow | undefined;
+      existing = row ? toRecord(row) : undefined;
+    }
     if (existing) {
       this.db
         .prepare(
@@ -173,23 +241,61 @@ export class RunStore {
     return { run: this.getRun(id)!, resumed: false };
   }
 
+  /** Merges `patch` into the run's remembered state (see `RunRecord.state`). */
+  setRunState(runId: string, patch: Record<string, unknown>): void {
+    const run = this.getRun(runId);
+    if (!run) throw new Error(`no run ${runId}`);
+    this.db
+      .prepare("UPDATE runs SET state_json = ?, updated_at = ? WHERE id = ?")
+      .run(JSON.stringify({ ...run.state, ...patch }), now(), run.id);
+  }
+
+  /**
+   * A run by id or unique id prefix; undefined when none matches. Throws `AmbiguousRunError` when
+   * the prefix matches several runs (never silently the newest).
+   */
   getRun(id: string): RunRecord | undefined {
-    const row = this.db
-      .prepare("SELECT * FROM runs WHERE id = ? OR id LIKE ? ORDER BY created_at DESC")
-      .get(id, `${id}%`) as RunRow | undefined;
-    return row ? toRecord(row) : undefined;
+    const exact = this.sql(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`).get(id) as RunRow | undefined;
+    if (exact) return toRecord(exact);
+    const rows = this.db
+      .prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE id LIKE ? ESCAPE '\\' ORDER BY created_at`)
+      .all(`${id.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) as RunRow[];
+    if (rows.length > 1)
+      throw new AmbiguousRunError(
+        id,
+        rows.map((r) => r.id),
+      );
+    return rows[0] ? toRecord(rows[0]) : undefined;
   }
 
   listRuns(): RunRecord[] {
-    return (this.db.prepare("SELECT * FROM runs ORDER BY created_at").all() as RunRow[]).map(toRecord);
+    return (this.sql(`SELECT ${RUN_COLUMNS} FROM runs ORDER BY created_at`).all() as RunRow[]).map(toRecord);
+  }
+
+  /** Removes a run with its results and failures (its cache entries stay: they are keyed by content). */
+  deleteRun(runId: string): boolean {
+    return this.db.transaction(() => {
+      this.sql("DELETE FROM results WHERE run_id = ?").run(runId);
+      this.sql("DELETE FROM failures WHERE run_id = ?").run(runId);
+      return this.sql("DELETE FROM runs WHERE id = ?").run(runId).changes > 0;
+    })();
+  }
+
+  /** Empties the engine-call cache; returns how many entries were removed. */
+  clearCache(): number {
+    return this.sql("DELETE FROM cache").run().changes;
+  }
+
+  cacheSize(): number {
+    return (this.sql("SELECT COUNT(*) AS n FROM cache").get() as { n: number }).n;
   }
 
   /** Item keys already stored for a run (what a resume skips). */
   doneKeys(runId: string): Set<string> {
     return new Set(
-      (
-        this.db.prepare("SELECT item_key FROM results WHERE run_id = ?").all(runId) as { item_key: string }[]
-      ).map((r) => r.item_key),
+      (this.sql("SELECT item_key FROM results WHERE run_id = ?").all(runId) as { item_key: string }[]).map(
+        (r) => r.item_key,
+      ),
     );
   }
 
@@ -200,9 +306,13 @@ export class RunStore {
     return row ? JSON.parse(row.value_json) : undefined;
   }
 
-  /** Stores one item's result and advances the run's counters, in one transaction. Idempotent per key. */
+  /**
+   * Stores one item's result and advances the run's counters, in one transaction (which also
+   * clears the item's failure, if an earlier attempt failed). Idempotent per key.
+   */
   recordResult(runId: string, key: string, seq: number, value: unknown, usage: ResultUsage = {}): boolean {
     return this.db.transaction(() => {
+      this.sql("DELETE FROM failures WHERE run_id = ? AND item_key = ?").run(runId, key);
       const inserted = this.db
         .prepare("INSERT OR IGNORE INTO results (run_id, item_key, seq, value_json) VALUES (?, ?, ?, ?)")
         .run(runId, key, seq, JSON.stringify(value)).changes;
@@ -223,6 +333,29 @@ export class RunStore {
         );
       return true;
     })();
+  }
+
+  /** Records that an item failed for an engine reason (kept apart from results; a resume retries it). */
+  recordFailure(runId: string, key: string, seq: number, error: { message: string; code?: string }): void {
+    this.db
+      .prepare(
+        `INSERT INTO failures (run_id, item_key, seq, error_json, attempts, updated_at) VALUES (?, ?, ?, ?, 1, ?)
+         ON CONFLICT (run_id, item_key) DO UPDATE SET error_json = excluded.error_json, attempts = attempts + 1, updated_at = excluded.updated_at`,
+      )
+      .run(runId, key, seq, JSON.stringify(error), now());
+  }
+
+  /** A run's failed items, in input order. */
+  failures(
+    runId: string,
+  ): { key: string; seq: number; error: { message: string; code?: string }; attempts: number }[] {
+    return (
+      this.db
+        .prepare(
+          "SELECT item_key, seq, error_json, attempts FROM failures WHERE run_id = ? ORDER BY seq, item_key",
+        )
+        .all(runId) as { item_key: string; seq: number; error_json: string; attempts: number }[]
+    ).map((r) => ({ key: r.item_key, seq: r.seq, error: JSON.parse(r.error_json), attempts: r.attempts }));
   }
 
   finishRun(runId: string, status: RunStatus, metrics?: unknown): void {
@@ -247,7 +380,7 @@ export class RunStore {
   }
 
   cacheGet(key: string): unknown {
-    const row = this.db.prepare("SELECT value_json FROM cache WHERE key = ?").get(key) as
+    const row = this.sql("SELECT value_json FROM cache WHERE key = ?").get(key) as
       | { value_json: string }
       | undefined;
     return row ? JSON.parse(row.value_json) : undefined;
@@ -264,21 +397,38 @@ export class RunStore {
     const totals = { runs: 0, results: 0, cache: 0 };
     for (const [i, path] of paths.entries()) {
       const alias = `src${i}`;
-      this.db.prepare(`ATTACH DATABASE ? AS ${alias}`).run(path);
+      this.sql(`ATTACH DATABASE ? AS ${alias}`).run(path);
       try {
         this.db.transaction(() => {
+          // a store written by an older version may lack later columns: copy the ones both have
+          const mine = new Set(
+            (this.sql("PRAGMA main.table_info(runs)").all() as { name: string }[]).map((c) => c.name),
+          );
+          const shared = (this.sql(`PRAGMA ${alias}.table_info(runs)`).all() as { name: string }[])
+            .map((c) => c.name)
+            .filter((c) => mine.has(c))
+            .join(", ");
           totals.runs += this.db
-            .prepare(`INSERT OR IGNORE INTO runs SELECT * FROM ${alias}.runs`)
+            .prepare(`INSERT OR IGNORE INTO runs (${shared}) SELECT ${shared} FROM ${alias}.runs`)
             .run().changes;
           totals.results += this.db
             .prepare(`INSERT OR IGNORE INTO results SELECT * FROM ${alias}.results`)
             .run().changes;
+          const hasFailures = this.db
+            .prepare(`SELECT name FROM ${alias}.sqlite_master WHERE type = 'table' AND name = 'failures'`)
+            .get();
+          if (hasFailures)
+            this.db
+              .prepare(
+                `INSERT OR IGNORE INTO failures SELECT * FROM ${alias}.failures f WHERE NOT EXISTS (SELECT 1 FROM results r WHERE r.run_id = f.run_id AND r.item_key = f.item_key)`,
+              )
+              .run();
           totals.cache += this.db
             .prepare(`INSERT OR IGNORE INTO cache SELECT * FROM ${alias}.cache`)
             .run().changes;
         })();
       } finally {
-        this.db.prepare(`DETACH DATABASE ${alias}`).run();
+        this.sql(`DETACH DATABASE ${alias}`).run();
       }
     }
     return totals;

@@ -39,14 +39,19 @@ export function teacherPrompt(prefix: LabelledPrefix, template: ChatTemplate | n
     : user;
 }
 
-/** Samples and judges the chains of one prefix. `seen` holds cleaned chains already kept (dedupe). */
+/**
+ * Samples and judges the chains of one prefix. `seen` holds cleaned chains already kept (dedupe
+ * inline); without it, duplicates are left for `markDuplicates`, which a concurrent run applies in
+ * input order so the outcome does not depend on which prefix finished first.
+ */
 export async function synthesizePrefix(
   prefix: LabelledPrefix,
   teacher: Engine,
   template: ChatTemplate | null,
   settings: SynthSettings,
   countTokens: (text: string) => number,
-  seen: Set<string>,
+  seen?: Set<string>,
+  signal?: AbortSignal,
 ): Promise<PrefixRecord> {
   const res = await teacher.complete({
     prompt: teacherPrompt(prefix, template),
@@ -55,17 +60,34 @@ export async function synthesizePrefix(
     temperature: settings.temperature,
     ...(settings.seed === undefined ? {} : { seed: settings.seed }),
     ...(teacher.eosToken ? { stop: [teacher.eosToken] } : {}),
+    ...(signal ? { signal } : {}),
   });
   const generations = res.choices.map((c): GenerationRecord => {
     const j = judgeChain(prefix.ratings, prefix.steps.length, c.text, settings);
     const tokens = countTokens(j.cleaned);
     let reason: RejectReason | null = j.reason ?? null;
     if (!reason && tokens > settings.maxLength) reason = "too_long";
-    if (!reason && seen.has(j.cleaned)) reason = "duplicate";
-    if (!reason) seen.add(j.cleaned);
+    if (!reason && seen?.has(j.cleaned)) reason = "duplicate";
+    if (!reason) seen?.add(j.cleaned);
     return { ...j, kept: reason === null, reason, text: c.text, tokens };
   });
   return { prefix, generations };
+}
+
+/**
+ * Marks chains identical to one kept earlier (in record order) as duplicates: a copy of each
+ * record, the input unchanged. `seen` carries the kept chains across calls (incremental use).
+ */
+export function markDuplicates(records: readonly PrefixRecord[], seen = new Set<string>()): PrefixRecord[] {
+  return records.map((r) => ({
+    ...r,
+    generations: r.generations.map((g) => {
+      if (!g.kept) return g;
+      if (seen.has(g.cleaned)) return { ...g, kept: false, reason: "duplicate" as const };
+      seen.add(g.cleaned);
+      return g;
+    }),
+  }));
 }
 
 export interface SynthYield {

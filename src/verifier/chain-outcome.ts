@@ -6,7 +6,7 @@ import { parseVerificationChain } from "../core/parse-chain.js";
 import { type Issue, issue } from "../core/result.js";
 import { stepScoresFromTokens } from "../core/step-scores.js";
 import { addUsage } from "../core/types.js";
-import type { VerifySettings } from "./options.js";
+import type { VerifySettings } from "./settings.js";
 import type { Decision, RawChain } from "./thinkprm-verifier.js";
 import type { ChainOutcome } from "./types.js";
 

@@ -30,7 +30,7 @@ export class DiscPrmVerifier implements Verifier {
     }
   }
 
-  async verify(input: SolutionInput): Promise<Verification> {
+  async verify(input: SolutionInput, signal?: AbortSignal): Promise<Verification> {
     const steps = input.steps.length === 0 ? [""] : input.steps;
     const prefixes =
       this.format === "disc-prm"
@@ -38,20 +38,15 @@ export class DiscPrmVerifier implements Verifier {
         : mathShepherdPrefixes(input.problem, steps);
     const stepScores: (number | null)[] = [];
     let usage = emptyUsage();
-    let failure: string | undefined;
+    // engine failures propagate (the run loop keeps such items apart as failed, never scored)
     for (const prefix of prefixes) {
-      try {
-        const r = await this.engine.nextTokenProbabilities(prefix, ["+", "-"]);
-        usage = addUsage(usage, {
-          promptTokens: r.usage.promptTokens,
-          reusedPromptTokens: r.usage.reusedPromptTokens,
-        });
-        const [plus, minus] = r.candidates.map((c) => (c.logprob === null ? 0 : Math.exp(c.logprob)));
-        stepScores.push(plus! + minus! > 0 ? plus! / (plus! + minus!) : null);
-      } catch (error) {
-        failure = error instanceof Error ? error.message : String(error);
-        break;
-      }
+      const r = await this.engine.nextTokenProbabilities(prefix, ["+", "-"], signal ? { signal } : {});
+      usage = addUsage(usage, {
+        promptTokens: r.usage.promptTokens,
+        reusedPromptTokens: r.usage.reusedPromptTokens,
+      });
+      const [plus, minus] = r.candidates.map((c) => (c.logprob === null ? 0 : Math.exp(c.logprob)));
+      stepScores.push(plus! + minus! > 0 ? plus! / (plus! + minus!) : null);
     }
     const complete = stepScores.length === steps.length && stepScores.every((s) => s !== null);
     const firstBad = complete ? stepScores.findIndex((s) => s! < this.threshold) : -1;
@@ -70,16 +65,11 @@ export class DiscPrmVerifier implements Verifier {
       rounds: 1,
       roundEnds: [0],
       roundTokens: [0],
-      finishReason: failure ? "error" : "stop",
+      finishReason: "stop",
       valid: complete,
       issues: complete
         ? []
-        : [
-            issue(
-              failure ? "engine_error" : "choice_token_absent",
-              failure ?? "neither + nor - had a probability at a separator",
-            ),
-          ],
+        : [issue("choice_token_absent", "neither + nor - had a probability at a separator")],
       warnings: [],
       judgments: [],
       stepVerdicts,

@@ -75,22 +75,19 @@ export class JudgeVerifier implements Verifier {
     const stepCount = Math.max(1, input.steps.length);
     const prompt = buildPrompt(input, { template: o.template, chatTemplate: o.chatTemplate });
     const k = o.k ?? 1;
+    const temperature = o.temperature ?? (k > 1 ? 0.6 : 0);
     const chains: ChainOutcome[] = [];
-    let res: Awaited<ReturnType<Engine["complete"]>> | undefined;
-    let failure: string | undefined;
-    try {
-      res = await o.engine.complete({
-        prompt,
-        n: k,
-        maxTokens: o.maxTokens ?? 8192,
-        temperature: o.temperature ?? (k > 1 ? 0.6 : 0),
-        ...(o.seed === undefined ? {} : { seed: o.seed }),
-        ...(o.engine.eosToken ? { stop: [o.engine.eosToken] } : {}),
-        ...(signal ? { signal } : {}),
-      });
-    } catch (error) {
-      failure = error instanceof Error ? error.message : String(error);
-    }
+    // engine failures propagate (the run loop keeps such items apart as failed, never scored)
+    const res = await o.engine.complete({
+      prompt,
+      n: k,
+      maxTokens: o.maxTokens ?? 8192,
+      temperature,
+      // greedy answers do not depend on the seed; leaving it out keeps them cacheable
+      ...(o.seed === undefined || temperature === 0 ? {} : { seed: o.seed }),
+      ...(o.engine.eosToken ? { stop: [o.engine.eosToken] } : {}),
+      ...(signal ? { signal } : {}),
+    });
     for (let i = 0; i < k; i++) {
       const choice = res?.choices[i];
       const usage =
@@ -115,7 +112,7 @@ export class JudgeVerifier implements Verifier {
                   : "unverified",
             ));
       const problems = [];
-      if (!choice) problems.push(issue("engine_error", `the engine failed: ${failure ?? "no output"}`));
+      if (!choice) problems.push(issue("engine_error", "the engine returned fewer samples than asked"));
       else if (choice.finishReason === "length")
         problems.push(issue("truncated", "the judgement hit the token limit"));
       else if (reading.decision === null && reading.firstError === undefined)

@@ -8,17 +8,17 @@ import type { GeneratedToken } from "../core/step-scores.js";
 import { DECISION_QUESTION, verifierStopStrings } from "../core/stop-strings.js";
 import { addUsage, emptyUsage, type SolutionInput, type TokenUsage } from "../core/types.js";
 import type { ChatTemplate } from "../engines/chat-template.js";
-import { EngineCapabilityError } from "../engines/errors.js";
+import { EngineCapabilityError, EngineError } from "../engines/errors.js";
 import type { CompletionChoice, Engine, EngineUsage } from "../engines/types.js";
 import { summariseChains } from "./aggregate.js";
 import { evaluateChain } from "./chain-outcome.js";
+import { buildPrompt, thinkingIsOpen } from "./prompt.js";
 import {
   THINKING_ROUND_TRIGGERS,
   type VerifySettings,
   type VerifySettingsInput,
   verifySettingsSchema,
-} from "./options.js";
-import { buildPrompt, thinkingIsOpen } from "./prompt.js";
+} from "./settings.js";
 import type { ChainOutcome, Verification, Verifier } from "./types.js";
 
 /** Stop strings that end a chain early at its first incorrect verdict. */
@@ -51,10 +51,6 @@ const fromEngineUsage = (u: EngineUsage): TokenUsage => ({
   generatedTokens: u.generatedTokens,
   reusedPromptTokens: u.reusedPromptTokens,
 });
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 export class ThinkPrmVerifier implements Verifier {
   readonly name = "thinkprm";
@@ -119,7 +115,7 @@ export class ThinkPrmVerifier implements Verifier {
 
   private sampling(signal: AbortSignal | undefined) {
     const s = this.settings;
-    const temperature = s.temperature ?? (s.k > 1 ? 0.6 : 0);
+    const temperature = this.temperature();
     const topLogprobs = s.stepScores ? Math.min(20, this.engine.capabilities.topLogprobs) : 0;
     return {
       maxTokens: s.maxTokens,
@@ -130,60 +126,49 @@ export class ThinkPrmVerifier implements Verifier {
     };
   }
 
+  /**
+   * The seed of sample `offset` (chain i: seed + i). Greedy requests carry none: their answer does
+   * not depend on it, and leaving it out keeps them cacheable across runs with other seeds.
+   */
+  private seedFor(offset: number): { seed?: number } {
+    const s = this.settings;
+    if (s.seed === undefined || this.temperature() === 0) return {};
+    return { seed: s.seed + offset };
+  }
+
+  private temperature(): number {
+    return this.settings.temperature ?? (this.settings.k > 1 ? 0.6 : 0);
+  }
+
   /** K first rounds (one request with n = K when the engine can), then each chain's later rounds. */
   private async generateChains(prompt: string, stop: string[], signal?: AbortSignal): Promise<RawChain[]> {
     const s = this.settings;
     const base = { prompt, stop, ...this.sampling(signal) };
-    const firsts: ({ choice: CompletionChoice; usage: TokenUsage } | { error: string })[] = [];
+    const firsts: { choice: CompletionChoice; usage: TokenUsage }[] = [];
+    // engine failures propagate: a chain the server never wrote is an outage, not a verdict, and
+    // the run loop keeps the item apart (failed, retried on resume) instead of scoring it
     if (s.k > 1 && this.engine.capabilities.parallelSamples) {
-      try {
-        const seed = s.seed === undefined ? {} : { seed: s.seed };
-        const res = await this.engine.complete({ ...base, n: s.k, ...seed });
-        // the shared prompt is billed to the first chain, generation to each chain
-        for (const [i, choice] of res.choices.entries()) {
-          firsts.push({
-            choice,
-            usage: {
-              promptTokens: i === 0 ? res.usage.promptTokens : 0,
-              reusedPromptTokens: i === 0 ? res.usage.reusedPromptTokens : 0,
-              generatedTokens: choice.generatedTokens,
-            },
-          });
-        }
-      } catch (error) {
-        for (let i = 0; i < s.k; i++) firsts.push({ error: errorMessage(error) });
+      const res = await this.engine.complete({ ...base, n: s.k, ...this.seedFor(0) });
+      // the shared prompt is billed to the first chain, generation to each chain
+      for (const [i, choice] of res.choices.entries()) {
+        firsts.push({
+          choice,
+          usage: {
+            promptTokens: i === 0 ? res.usage.promptTokens : 0,
+            reusedPromptTokens: i === 0 ? res.usage.reusedPromptTokens : 0,
+            generatedTokens: choice.generatedTokens,
+          },
+        });
       }
     } else {
       for (let i = 0; i < s.k; i++) {
-        try {
-          const seed = s.seed === undefined ? {} : { seed: s.seed + i };
-          const res = await this.engine.complete({ ...base, n: 1, ...seed });
-          firsts.push({ choice: res.choices[0]!, usage: fromEngineUsage(res.usage) });
-        } catch (error) {
-          firsts.push({ error: errorMessage(error) });
-        }
+        const res = await this.engine.complete({ ...base, n: 1, ...this.seedFor(i) });
+        firsts.push({ choice: res.choices[0]!, usage: fromEngineUsage(res.usage) });
       }
     }
     const chains: RawChain[] = [];
-    for (const [index, first] of firsts.entries()) {
-      if ("error" in first) {
-        chains.push({
-          index,
-          text: "",
-          tokens: undefined,
-          rounds: 0,
-          finishReason: "error",
-          lastStop: undefined,
-          earlyExit: false,
-          error: first.error,
-          usage: emptyUsage(),
-          roundEnds: [],
-          roundTokens: [],
-        });
-        continue;
-      }
+    for (const [index, first] of firsts.entries())
       chains.push(await this.continueRounds(index, prompt, base, first.choice, first.usage));
-    }
     return chains;
   }
 
@@ -229,16 +214,14 @@ export class ThinkPrmVerifier implements Verifier {
       const trigger = THINKING_ROUND_TRIGGERS[r - 1]!;
       chain.text += trigger;
       chain.tokens?.push({ text: trigger, logprob: 0 });
-      try {
-        const seed = s.seed === undefined ? {} : { seed: s.seed + index + 1000 * r };
-        const res = await this.engine.complete({ ...base, prompt: prompt + chain.text, n: 1, ...seed });
-        chain.usage = addUsage(chain.usage, fromEngineUsage(res.usage));
-        take(res.choices[0]!);
-      } catch (error) {
-        chain.finishReason = "error";
-        chain.error = errorMessage(error);
-        break;
-      }
+      const res = await this.engine.complete({
+        ...base,
+        prompt: prompt + chain.text,
+        n: 1,
+        ...this.seedFor(index + 1000 * r),
+      });
+      chain.usage = addUsage(chain.usage, fromEngineUsage(res.usage));
+      take(res.choices[0]!);
     }
     return chain;
   }
@@ -251,7 +234,6 @@ export class ThinkPrmVerifier implements Verifier {
    * question without `</think>` (thinkprm-spec.md §8.2 item 4); that mode keeps its behaviour.
    */
   private async decide(prompt: string, raw: RawChain, signal?: AbortSignal): Promise<Decision> {
-    if (raw.finishReason === "error") return { kind: "skipped", usage: emptyUsage() };
     if (raw.finishReason === "length" && this.settings.onTruncated === "invalid") {
       return { kind: "skipped", usage: emptyUsage() };
     }
@@ -260,36 +242,39 @@ export class ThinkPrmVerifier implements Verifier {
       this.settings.decisionMode === "paper" && thinkingIsOpen(prompt) && raw.lastStop !== DECISION_QUESTION;
     const closing = closeThink ? `${raw.text.endsWith("\n") ? "" : "\n"}</think>` : "";
     const decisionPrompt = prompt + raw.text + closing + spec.predecision;
-    try {
-      if (this.settings.scoreWith === "vote") {
-        const res = await this.engine.complete({
-          prompt: decisionPrompt,
-          maxTokens: 3,
-          temperature: 0,
-          ...(signal ? { signal } : {}),
-        });
-        const word = res.choices[0]?.text.trim().toLowerCase() ?? "";
-        const vote = word.startsWith("yes") ? 1 : word.startsWith("no") ? 0 : null;
-        return { kind: "vote", vote, usage: fromEngineUsage(res.usage) };
-      }
-      const res = await this.engine.nextTokenProbabilities(decisionPrompt, [spec.yes, spec.no]);
-      const [yes, no] = res.candidates;
-      const usage = fromEngineUsage(res.usage);
-      if (!yes || !no)
-        return { kind: "error", message: "the engine returned no candidate probabilities", usage };
-      const lp = { yes: yes.logprob, no: no.logprob };
-      if (lp.yes === null && lp.no === null)
-        return { kind: "absent", logprobs: { yes: null, no: null }, usage };
-      const score = decisionScore(
-        { logprob: lp.yes ?? Number.NEGATIVE_INFINITY, tokens: yes.tokens },
-        { logprob: lp.no ?? Number.NEGATIVE_INFINITY, tokens: no.tokens },
-        this.settings.decisionMode,
-        this.settings.decisionTemperature,
-      );
-      return { kind: "probabilities", logprobs: lp, score, usage };
-    } catch (error) {
-      return { kind: "error", message: errorMessage(error), usage: emptyUsage() };
+    if (this.settings.scoreWith === "vote") {
+      const res = await this.engine.complete({
+        prompt: decisionPrompt,
+        maxTokens: 3,
+        temperature: 0,
+        ...(signal ? { signal } : {}),
+      });
+      const word = res.choices[0]?.text.trim().toLowerCase() ?? "";
+      const vote = word.startsWith("yes") ? 1 : word.startsWith("no") ? 0 : null;
+      return { kind: "vote", vote, usage: fromEngineUsage(res.usage) };
     }
+    const res = await this.engine.nextTokenProbabilities(
+      decisionPrompt,
+      [spec.yes, spec.no],
+      signal ? { signal } : {},
+    );
+    const [yes, no] = res.candidates;
+    const usage = fromEngineUsage(res.usage);
+    if (!yes || !no)
+      throw new EngineError(`the ${this.engine.provider} engine returned no probabilities for Yes/No`, {
+        isRetryable: true,
+        code: "malformed_response",
+      });
+    const lp = { yes: yes.logprob, no: no.logprob };
+    if (lp.yes === null && lp.no === null)
+      return { kind: "absent", logprobs: { yes: null, no: null }, usage };
+    const score = decisionScore(
+      { logprob: lp.yes ?? Number.NEGATIVE_INFINITY, tokens: yes.tokens },
+      { logprob: lp.no ?? Number.NEGATIVE_INFINITY, tokens: no.tokens },
+      this.settings.decisionMode,
+      this.settings.decisionTemperature,
+    );
+    return { kind: "probabilities", logprobs: lp, score, usage };
   }
 }
 

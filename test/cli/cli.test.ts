@@ -197,8 +197,20 @@ describe("thinkprm verify", () => {
   it("clear errors for engines and bad flags", async () => {
     const unknown = await cli(["verify", "-e", "gpt9", "--problem", "p", "--step", "a"]);
     expect(unknown.stderr).toContain(
-      'unknown --engine "gpt9". Available: llama-cpp[:<model.gguf>], openai:<url>, scripted:<script.json>',
+      'unknown engine "gpt9". Available: llama-cpp[:<model>], openai:<url>[,<url>…] (vLLM, SGLang, llama.cpp server, Ollama, OpenAI), or scripted:<script.json>',
     );
+    const misplaced = await cli([
+      "verify",
+      "-e",
+      "scripted:x",
+      "--server-kind",
+      "sglang",
+      "--problem",
+      "p",
+      "--step",
+      "a",
+    ]);
+    expect(misplaced.stderr).toContain("--server-kind applies to --engine openai, not to --engine scripted");
     const notYet = await cli(["verify", "-e", "openai", "--problem", "p", "--step", "a"]);
     expect(notYet.stderr).toContain(
       "--engine openai needs the server: --engine openai:http://127.0.0.1:8000/v1",

@@ -1,6 +1,6 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { runCli } from "../../src/cli/main.js";
 
@@ -30,6 +30,9 @@ export async function cli(
 /** A fresh temporary directory with the given files. */
 export function workdir(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), "thinkprm-cli-"));
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
   return dir;
 }

@@ -133,7 +133,7 @@ describe("thinkprm eval bon", () => {
       "-q",
       "-c",
       bon("math500_llama3.2-3b-instruct_n4_rlhflow-prm_first10.jsonl"),
-      "--verifier",
+      "-e",
       "scripted:s.json",
       "--json",
       "--limit",
@@ -183,7 +183,7 @@ describe("thinkprm eval bon --generate", () => {
       join(SHARED, "data"),
       "--generator",
       "scripted:g.json",
-      "--verifier",
+      "-e",
       "scripted:v.json",
       "-N",
       "4",
@@ -216,12 +216,12 @@ describe("thinkprm eval bon --generate", () => {
         "nope",
         "--generator",
         "scripted:g.json",
-        "--verifier",
+        "-e",
         "scripted:v.json",
       ],
       { cwd: dir },
     );
-    expect(noDataset.stderr).toContain("nope: file not found");
+    expect(noDataset.stderr).toContain("--dataset: file not found: nope");
   });
 
   it("verifies a shared candidate set with ThinkPRM on the embedded tiny model", async () => {
@@ -236,7 +236,7 @@ describe("thinkprm eval bon --generate", () => {
         bon("math500_llama3.2-3b-instruct_n4_rlhflow-prm_first10.jsonl"),
         "--limit",
         "1",
-        "--verifier",
+        "-e",
         "llama-cpp",
         "-m",
         "tiny.gguf",

@@ -110,8 +110,8 @@ async function tinyModelRun(task: "gpqa" | "code", dataset: string) {
   writeFileSync(join(dir, "tiny.gguf"), makeTinyModel());
   const tiny = [
     "--generator",
-    "llama-cpp",
-    "--verifier",
+    "llama-cpp:tiny.gguf",
+    "-e",
     "llama-cpp",
     "-m",
     "tiny.gguf",
@@ -187,7 +187,7 @@ describe("thinkprm eval bon --task gpqa", () => {
       GPQA,
       "--generator",
       "scripted:g.json",
-      "--verifier",
+      "-e",
       "scripted:v.json",
       "-N",
       "4",
@@ -231,7 +231,7 @@ describe("thinkprm eval bon --task gpqa", () => {
         "--generate",
         "--generator",
         "scripted:g.json",
-        "--verifier",
+        "-e",
         "scripted:v.json",
       ],
       { cwd: dir },
@@ -276,7 +276,7 @@ describe.skipIf(sandboxUnavailable() !== null)("thinkprm eval bon --task code", 
       LCB,
       "--generator",
       "scripted:g.json",
-      "--verifier",
+      "-e",
       "scripted:v.json",
       "-N",
       "4",
@@ -295,21 +295,22 @@ describe.skipIf(sandboxUnavailable() !== null)("thinkprm eval bon --task code", 
     const runs = await cli(["runs", "list"], { cwd: dir });
     const id = runs.stdout.split("\n")[1]!.split(/\s+/)[0]!;
     const stored = await cli(["runs", "export", id], { cwd: dir });
+    // each problem's stored result holds its candidates' grades (a resume runs no test again)
     const grades = stored.stdout
       .trim()
       .split("\n")
-      .map((l) => JSON.parse(l))
-      .filter((x) => String(x.key).startsWith("grades:"));
+      .map((l) => JSON.parse(l) as { key: string; grades: { statuses: string[][] } })
+      .map((x) => ({ key: x.key, statuses: x.grades.statuses }));
     // tests run in parallel up to the cores and stop starting new ones at the first failure,
     // so a failing program shows one or more of its failures
     const kinds = Object.fromEntries(
       grades.map((g) => [g.key, g.statuses.map((st: string[]) => [...new Set(st)])]),
     );
     expect(kinds).toEqual({
-      "grades:sum-two": [["fail"], ["fail"], ["pass"], ["timeout"]],
-      "grades:two-sum": [["pass"], ["fail"], [], ["pass"]],
+      "sum-two": [["fail"], ["fail"], ["pass"], ["timeout"]],
+      "two-sum": [["pass"], ["fail"], [], ["pass"]],
     });
-    expect(grades.find((g) => g.key === "grades:sum-two").statuses[2]).toHaveLength(3);
+    expect(grades.find((g) => g.key === "sum-two")!.statuses[2]).toHaveLength(3);
   }, 120_000);
 
   it("runs on the embedded tiny model as generator and verifier", async () => {

@@ -74,8 +74,13 @@ describe("the service, in process", () => {
     const r = (await rank.json()) as { scores: number[]; best: { majority: number } };
     expect(r.scores).toHaveLength(3);
     expect(r.best.majority).toBe(0); // two of three say 5
-    expect(((await (await app.request("/health")).json()) as { status: string }).status).toBe("ok");
-    const metrics = await (await app.request("/metrics")).text();
+    // without the token, health says only "ok" (no model path, no load figures); metrics need it
+    expect(await (await app.request("/health")).json()).toEqual({ status: "ok" });
+    expect(await (await app.request("/health", { headers: auth })).json()).toMatchObject({
+      model: "scripted",
+    });
+    expect((await app.request("/metrics")).status).toBe(401);
+    const metrics = await (await app.request("/metrics", { headers: auth })).text();
     expect(metrics).toMatch(/thinkprm_requests_total\{route="\/v1\/verify",status="200"\} \d+/);
     expect(metrics).toMatch(/thinkprm_requests_total\{route="\/v1\/verify",status="401"\} 1/);
   });

@@ -14,8 +14,12 @@ async function engineFor(kind: ServerKind) {
   const requests: Record<string, unknown>[] = [];
   const app = new Hono();
   app.post("/v1/completions", async (c) => {
-    requests.push(await c.req.json());
-    return c.json(wire(kind));
+    const body = (await c.req.json()) as { n?: number };
+    requests.push(body);
+    // a real server answers n choices: the fixture's first n
+    const answer = wire(kind);
+    answer.choices = answer.choices.slice(0, body.n ?? 1);
+    return c.json(answer);
   });
   const fetch = ((input: string | URL | Request, init?: RequestInit) =>
     app.fetch(new Request(input, init))) as typeof globalThis.fetch;

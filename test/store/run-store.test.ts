@@ -17,7 +17,16 @@ describe("RunStore", () => {
     expect(store.startRun("verify", { k: 2, input: "x" }).run.id).not.toBe(a.run.id);
     store.finishRun(a.run.id, "done");
     expect(store.startRun("verify", { k: 1, input: "x" }).resumed).toBe(false); // a finished run is not resumed
-    expect(store.startRun("verify", {}, { resume: a.run.id.slice(0, 18) }).run.id).toBe(a.run.id);
+    expect(store.startRun("verify", { k: 1, input: "x" }, { resume: a.run.id.slice(0, 18) }).run.id).toBe(
+      a.run.id,
+    );
+    // a resume into another configuration is refused, naming what differs, unless forced
+    expect(() => store.startRun("verify", { k: 1, input: "y" }, { resume: a.run.id })).toThrow(
+      /differs in config\.input \("x" → "y"\).*--force-resume/,
+    );
+    expect(
+      store.startRun("verify", { k: 1, input: "y" }, { resume: a.run.id, forceResume: true }).run.id,
+    ).toBe(a.run.id);
     expect(() => store.startRun("verify", {}, { resume: "nope" })).toThrow(/no run nope/);
     store.close();
   });

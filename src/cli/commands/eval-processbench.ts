@@ -1,69 +1,94 @@
 /**
- * `thinkprm eval processbench`: verify every ProcessBench item with numbered steps, predict the
- * earliest error from the verification, and report per subset the official F1, the paper's binary
- * F1, the invalid-output rate, mean chain tokens and accuracy by error position. Or score an
- * existing predictions file (`--predictions`), with no model at all.
+ * `thinkprm eval processbench`: parse flags, load the items, hand them to the library's
+ * ProcessBench job, print the per-subset table. Or score an existing predictions file
+ * (`--predictions`), with no model at all.
  */
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { lcg, shuffle } from "../../core/seeded-random.js";
 import { InputError, parseJsonlText } from "../../datasets/jsonl.js";
-import { loadProcessBench, type ProcessBenchItem } from "../../datasets/processbench.js";
-import { CachedEngine } from "../../engines/cached.js";
-import { calibrationReport } from "../../eval/calibration.js";
 import {
-  type Prediction,
-  type ProcessBenchMetrics,
-  processBenchMetrics,
-  randomBaselines,
-} from "../../eval/processbench-metrics.js";
-import { predictFirstError, scalingFromRun } from "../../eval/processbench-predict.js";
-import { RunStore } from "../../store/run-store.js";
-import type { Verification, Verifier } from "../../verifier/types.js";
-import { CliError, type CliIo, resolvePath, writeJsonLine } from "../io.js";
+  loadProcessBench,
+  loadProcessBenchFile,
+  type ProcessBenchItem,
+} from "../../datasets/processbench.js";
+import { type ProcessBenchMetrics, randomBaselines } from "../../eval/processbench-metrics.js";
+import { metricsBySubset, processBenchJob, type SubsetPrediction } from "../../jobs/processbench.js";
+import { CliError, type CliIo, CommandExit, resolvePath, writeJsonLine } from "../io.js";
+import { jobEnvironment, reportFailure, startMessage } from "../job-io.js";
 import { Progress } from "../progress.js";
-import { parseShard } from "../shard.js";
-import { makeVerifier, type VerifierFlags } from "../verifier-factory.js";
+import { engineSpecFrom, loopValuesFrom, verifierSettingsFrom } from "../settings-options.js";
+import { formatInterval, wilson } from "../stats.js";
 
-export interface EvalProcessBenchOptions extends VerifierFlags {
-  subsets: string;
-  dataDir: string;
-  errata: boolean;
-  predictions?: string;
-  predictionsOut?: string;
-  limit?: number;
-  shard?: string;
-  store: string | false;
-  quiet?: boolean;
-  json?: boolean;
+type Opts = Record<string, unknown>;
+
+/**
+ * `--limit k`: a seeded sample of k items per subset, kept in file order. The files are sorted by
+ * label, so their first k items would all be of one kind.
+ */
+export function sampleItems(items: ProcessBenchItem[], k: number, seed: number): ProcessBenchItem[] {
+  if (k >= items.length) return items;
+  const chosen = new Set(
+    shuffle(
+      items.map((_, i) => i),
+      lcg(seed, "processbench-limit"),
+    ).slice(0, k),
+  );
+  return items.filter((_, i) => chosen.has(i));
 }
 
-function loadSubsets(io: CliIo, opts: EvalProcessBenchOptions): ProcessBenchItem[] {
-  const dir = resolvePath(io, opts.dataDir);
+function loadItems(io: CliIo, opts: Opts): { items: ProcessBenchItem[]; data: Record<string, unknown> } {
+  const errata = opts.errata !== false;
+  const limit = opts.limit as number | undefined;
+  const seed = (opts.sampleSeed as number | undefined) ?? 0;
+  const hash = createHash("sha256");
   const items: ProcessBenchItem[] = [];
-  for (const subset of opts.subsets
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean)) {
-    try {
-      const all = loadProcessBench(dir, subset, { errata: opts.errata });
-      items.push(...(opts.limit ? all.slice(0, opts.limit) : all));
-    } catch (error) {
-      if (error instanceof InputError) throw new CliError(error.message);
-      throw error;
+  try {
+    if (opts.data) {
+      const path = resolvePath(io, opts.data as string);
+      hash.update(existsSync(path) ? readFileSync(path) : "");
+      const all = loadProcessBenchFile(path, { errata });
+      const bySubset = new Map<string, ProcessBenchItem[]>();
+      for (const i of all) bySubset.set(i.subset, [...(bySubset.get(i.subset) ?? []), i]);
+      for (const subsetItems of bySubset.values())
+        items.push(...(limit ? sampleItems(subsetItems, limit, seed) : subsetItems));
+    } else {
+      const dir = resolvePath(io, opts.dataDir as string);
+      for (const subset of (opts.subsets as string)
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)) {
+        const all = loadProcessBench(dir, subset, { errata });
+        hash.update(readFileSync(`${dir}/${subset}.json`));
+        items.push(...(limit ? sampleItems(all, limit, seed) : all));
+      }
     }
+  } catch (error) {
+    if (error instanceof InputError) throw new CliError(error.message);
+    throw error;
   }
-  return items;
+  if (items.length === 0) throw new CliError("no ProcessBench items to evaluate");
+  // the items' content, not the folder's name: another --data-dir with other files is another run
+  const data = {
+    sha256: hash.digest("hex"),
+    subsets: opts.data ? undefined : opts.subsets,
+    errata,
+    limit,
+    ...(limit ? { sampleSeed: seed } : {}),
+  };
+  return { items, data };
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}`;
 
 function table(bySubset: Map<string, ProcessBenchMetrics>): string {
   const lines = [
-    "subset          items  acc_err  acc_cor  F1(official)  F1(binary)  random(binary)  invalid  mean tokens",
+    "subset          items  acc_err  acc_cor  F1(official)        F1(binary)          random(binary)  invalid  mean tokens",
   ];
   for (const [subset, m] of bySubset) {
     const random = randomBaselines(m.items === 0 ? 0 : m.correct / m.items).positiveCorrect;
     lines.push(
-      `${subset.padEnd(15)} ${String(m.items).padStart(5)}  ${pct(m.accErr).padStart(7)}  ${pct(m.accCor).padStart(7)}  ${pct(m.f1).padStart(12)}  ${pct(m.binaryF1).padStart(10)}  ${pct(random).padStart(14)}  ${pct(m.invalidRate).padStart(6)}%  ${(m.meanTokens ?? 0).toFixed(0).padStart(11)}`,
+      `${subset.padEnd(15)} ${String(m.items).padStart(5)}  ${pct(m.accErr).padStart(7)}  ${pct(m.accCor).padStart(7)}  ${`${pct(m.f1)} ${formatInterval(m.f1Interval)}`.padEnd(18)}  ${`${pct(m.binaryF1)} ${formatInterval(m.binaryF1Interval)}`.padEnd(18)}  ${pct(random).padStart(14)}  ${pct(m.invalidRate).padStart(6)}%  ${(m.meanTokens ?? 0).toFixed(0).padStart(11)}`,
     );
   }
   return lines.join("\n");
@@ -74,44 +99,31 @@ function positions(m: ProcessBenchMetrics): string {
     (a, b) => (a === "5+" ? 99 : Number(a)) - (b === "5+" ? 99 : Number(b)),
   );
   return keys
-    .map(
-      (k) =>
-        `${k === "-1" ? "no error" : `step ${k}`}: ${pct(m.byPosition[k]!.accuracy)}% of ${m.byPosition[k]!.n}`,
-    )
+    .map((k) => {
+      const p = m.byPosition[k]!;
+      return `${k === "-1" ? "no error" : `step ${k}`}: ${pct(p.accuracy)}% ${formatInterval(wilson(Math.round(p.accuracy * p.n), p.n))} of ${p.n}`;
+    })
     .join(" · ");
 }
 
-function report(
-  io: CliIo,
-  preds: (Prediction & { subset: string })[],
-  json: boolean | undefined,
-  extra: Record<string, unknown> = {},
-): Map<string, ProcessBenchMetrics> {
-  const bySubset = new Map<string, ProcessBenchMetrics>();
-  for (const subset of [...new Set(preds.map((p) => p.subset))])
-    bySubset.set(subset, processBenchMetrics(preds.filter((p) => p.subset === subset)));
-  if (bySubset.size > 1) bySubset.set("all", processBenchMetrics(preds));
-  if (json) {
-    writeJsonLine(io, { ...extra, subsets: Object.fromEntries(bySubset) });
-    return bySubset;
-  }
+function print(io: CliIo, bySubset: Map<string, ProcessBenchMetrics>): void {
   io.stdout.write(`${table(bySubset)}\n\naccuracy by gold error position:\n`);
   for (const [subset, m] of bySubset) io.stdout.write(`  ${subset}: ${positions(m)}\n`);
   io.stdout.write(
-    "F1(official) = harmonic mean of acc_err and acc_cor (ProcessBench). F1(binary) = F1 of the class \"correct\" (the paper's); random(binary) is a coin flip's F1 for that class.\n",
+    "F1(official) = harmonic mean of acc_err and acc_cor (ProcessBench). F1(binary) = F1 of the class \"correct\" (the paper's); random(binary) is a coin flip's F1 for that class. [low, high]: 95% bootstrap interval over items.\n",
   );
-  return bySubset;
 }
 
 /** Scores a predictions file: JSONL {id, prediction (-1, a step, or null), label?, tokens?}. */
-function scorePredictions(io: CliIo, opts: EvalProcessBenchOptions): void {
-  const path = resolvePath(io, opts.predictions!);
-  if (!existsSync(path)) throw new CliError(`predictions file not found: ${opts.predictions}`);
-  const gold = new Map(loadSubsets(io, { ...opts, limit: undefined }).map((i) => [i.id, i] as const));
-  const preds: (Prediction & { subset: string })[] = [];
+function scorePredictions(io: CliIo, opts: Opts): void {
+  const file = opts.predictions as string;
+  const path = resolvePath(io, file);
+  if (!existsSync(path)) throw new CliError(`predictions file not found: ${file}`);
+  const gold = new Map(loadItems(io, { ...opts, limit: undefined }).items.map((i) => [i.id, i] as const));
+  const preds: SubsetPrediction[] = [];
   let lines: { line: number; value: unknown }[];
   try {
-    lines = parseJsonlText(readFileSync(path, "utf8"), opts.predictions!);
+    lines = parseJsonlText(readFileSync(path, "utf8"), file);
   } catch (error) {
     if (error instanceof InputError) throw new CliError(error.message);
     throw error;
@@ -123,12 +135,12 @@ function scorePredictions(io: CliIo, opts: EvalProcessBenchOptions): void {
     const label = typeof r.label === "number" ? r.label : item?.label;
     if (label === undefined)
       throw new CliError(
-        `${opts.predictions}:${line}: no label for "${id}" (not in --subsets ${opts.subsets}, and the line has no "label")`,
+        `${file}:${line}: no label for "${id}" (not in the data, and the line has no "label")`,
       );
     const prediction = r.prediction === null ? null : Number(r.prediction);
     if (prediction !== null && (!Number.isInteger(prediction) || prediction < -1)) {
       throw new CliError(
-        `${opts.predictions}:${line}: field "prediction": expected -1, a step index, or null; got ${JSON.stringify(r.prediction)}`,
+        `${file}:${line}: field "prediction": expected -1, a step index, or null; got ${JSON.stringify(r.prediction)}`,
       );
     }
     preds.push({
@@ -139,122 +151,58 @@ function scorePredictions(io: CliIo, opts: EvalProcessBenchOptions): void {
       ...(typeof r.tokens === "number" ? { tokens: r.tokens } : {}),
     });
   }
-  report(io, preds, opts.json, { predictions: opts.predictions });
+  const bySubset = metricsBySubset(preds);
+  if (opts.json) writeJsonLine(io, { predictions: file, subsets: Object.fromEntries(bySubset) });
+  else print(io, bySubset);
 }
 
-export async function runEvalProcessBench(io: CliIo, opts: EvalProcessBenchOptions): Promise<void> {
+export async function runEvalProcessBench(io: CliIo, opts: Opts): Promise<void> {
   if (opts.predictions) return scorePredictions(io, opts);
-  const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
-  const items = loadSubsets(io, opts).filter((_, i) => !shard || i % shard.count === shard.index);
-  const store = new RunStore(opts.store === false ? ":memory:" : resolvePath(io, opts.store));
-  let verifier: Verifier;
-  let close: () => Promise<void>;
-  try {
-    const made = await makeVerifier(io, opts, (e) => new CachedEngine(e, store));
-    verifier = made.verifier;
-    close = made.close;
-  } catch (error) {
-    store.close();
-    throw error;
-  }
-  const config = {
-    subsets: opts.subsets,
-    errata: opts.errata,
-    limit: opts.limit,
-    shard: opts.shard,
-    method: opts.method,
-    engine: opts.engine,
-    model: opts.engine.startsWith("llama-cpp") ? opts.model : undefined,
-    verifier: verifier.name,
-    settings: {
-      k: opts.k,
-      rounds: opts.rounds,
-      maxTokens: opts.maxTokens,
-      temperature: opts.temperature,
-      seed: opts.seed,
-      chatTemplate: opts.chatTemplate,
+  const settings = verifierSettingsFrom(opts);
+  const engine = engineSpecFrom(opts);
+  const loop = loopValuesFrom(opts);
+  const { items, data } = loadItems(io, opts);
+  const quiet = Boolean(opts.quiet);
+  let progress: Progress | undefined;
+  const result = await processBenchJob({ engine, settings, items, data, ...loop }, jobEnvironment(io), {
+    onStart: (info) => {
+      if (!quiet) io.stderr.write(startMessage(info, loop.store !== null));
+      progress = new Progress(io, "processbench", info.total, { quiet, alreadyDone: info.alreadyDone });
     },
-  };
-  const { run, resumed } = store.startRun("eval-processbench", config, { itemsTotal: items.length });
-  const done = store.doneKeys(run.id);
-  if (!opts.quiet)
-    io.stderr.write(
-      `${resumed ? `resuming run ${run.id}: ${done.size} of ${items.length} done` : `run ${run.id}`}\n`,
-    );
-  const progress = new Progress(io, "processbench", items.length, {
-    quiet: opts.quiet ?? false,
-    alreadyDone: done.size,
-  });
-  const preds: (Prediction & { subset: string })[] = [];
-  const labelled: { id: string; label: number; verification: Verification }[] = [];
-  try {
-    for (const [k, item] of items.entries()) {
-      let v = store.storedResult(run.id, item.id) as Verification | undefined;
-      if (!v) {
-        v = await verifier.verify({ id: item.id, problem: item.problem, steps: item.steps });
-        store.recordResult(
-          run.id,
-          item.id,
-          k,
-          { ...v, input: { problem: item.problem, steps: item.steps }, gold: { firstErrorStep: item.label } },
-          {
-            promptTokens: v.usage.promptTokens,
-            generatedTokens: v.usage.generatedTokens,
-            reusedTokens: v.usage.reusedPromptTokens,
-            invalid: v.invalidChains,
-          },
-        );
-        progress.tick({ tokens: v.usage.generatedTokens, invalid: v.invalidChains });
-      }
-      preds.push({
-        id: item.id,
-        subset: item.subset,
-        label: item.label,
-        prediction: predictFirstError(v),
-        tokens: v.usage.generatedTokens,
-        score: v.score,
-      });
-      labelled.push({ id: item.id, label: item.label, verification: v });
-    }
-  } catch (error) {
-    progress.stop();
-    store.finishRun(run.id, "failed");
-    store.close();
-    await close();
-    throw error;
-  }
-  progress.stop();
-  await close();
+    onProgress: (e) => progress?.tick({ tokens: e.tokens, invalid: e.invalid, failed: e.failed }),
+    onFailure: (item, failure) => {
+      progress?.clearLine();
+      reportFailure(io, item.id, failure, false);
+      progress?.redraw();
+    },
+  }).finally(() => progress?.stop());
   if (opts.predictionsOut) {
     writeFileSync(
-      resolvePath(io, opts.predictionsOut),
-      preds.map((p) => JSON.stringify(p)).join("\n") + "\n",
+      resolvePath(io, opts.predictionsOut as string),
+      `${result.predictions.map((p) => JSON.stringify(p)).join("\n")}\n`,
     );
   }
-  const bySubset = report(io, preds, opts.json, { run: run.id });
-  const metrics: Record<string, unknown> = {};
-  for (const [subset, m] of bySubset) {
-    metrics[`${subset} F1 (official)`] = m.f1;
-    metrics[`${subset} F1 (binary)`] = m.binaryF1;
-    metrics[`${subset} invalid rate`] = m.invalidRate;
-  }
-  metrics.scaling = scalingFromRun(labelled);
-  // calibration of the solution-level score against "the solution is correct" (label -1)
-  const scored = preds.filter((p) => typeof p.score === "number");
-  if (scored.length > 0) {
-    const cal = calibrationReport(
-      scored.map((p) => p.score as number),
-      scored.map((p) => p.label === -1),
-    );
-    metrics["score ECE"] = cal.ece;
-    metrics["score Brier"] = cal.brier;
-    if (cal.auroc !== null) metrics["score AUROC"] = cal.auroc;
-    if (!opts.json && !opts.quiet)
+  const failed = result.failures.length;
+  if (opts.json) {
+    writeJsonLine(io, {
+      run: result.run.id,
+      subsets: Object.fromEntries(result.bySubset),
+      calibration: result.calibration,
+      failed,
+      elapsedMs: result.elapsedMs,
+    });
+  } else {
+    print(io, result.bySubset);
+    const cal = result.calibration;
+    if (cal)
       io.stdout.write(
-        `score calibration vs "correct": ECE ${cal.ece.toFixed(4)} · Brier ${cal.brier.toFixed(4)} · AUROC ${cal.auroc?.toFixed(4) ?? "n/a"} over ${scored.length} scored items\n`,
+        `score calibration vs "correct": ECE ${cal.ece.toFixed(4)} · Brier ${cal.brier.toFixed(4)} · AUROC ${cal.auroc?.toFixed(4) ?? "n/a"} over ${result.predictions.filter((p) => typeof p.score === "number").length} scored items\n`,
+      );
+    io.stdout.write(`wall time ${(result.elapsedMs / 1000).toFixed(1)} s\n`);
+    if (failed > 0)
+      io.stdout.write(
+        `${failed} items failed for engine reasons and are not in the metrics; run the same command again to retry them\n`,
       );
   }
-  metrics.bySubset = Object.fromEntries(bySubset);
-  store.finishRun(run.id, "done", metrics);
-  store.close();
+  if (failed > 0) throw new CommandExit(1);
 }

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { RunStore } from "../../store/run-store.js";
+import { AmbiguousRunError, RunStore } from "../../store/run-store.js";
 import { CliError, type CliIo, resolvePath, writeJsonLine } from "../io.js";
 
 function openStore(io: CliIo, path: string, mustExist = true): RunStore {
@@ -7,6 +7,41 @@ function openStore(io: CliIo, path: string, mustExist = true): RunStore {
   if (mustExist && !existsSync(full))
     throw new CliError(`no run store at ${path}; run a command first, or pass --store <file>`);
   return new RunStore(full);
+}
+
+/** A run by id or unique prefix, or a CliError (none, or several: listed). */
+export function findRun(store: RunStore, id: string, storePath: string) {
+  let run: ReturnType<RunStore["getRun"]>;
+  try {
+    run = store.getRun(id);
+  } catch (error) {
+    if (error instanceof AmbiguousRunError) throw new CliError(error.message);
+    throw error;
+  }
+  if (!run) throw new CliError(`no run ${id} in ${storePath}; see thinkprm runs list`);
+  return run;
+}
+
+export async function runRunsDelete(io: CliIo, ids: string[], opts: { store: string }): Promise<void> {
+  const store = openStore(io, opts.store);
+  try {
+    for (const id of ids) {
+      const run = findRun(store, id, opts.store);
+      store.deleteRun(run.id);
+      io.stdout.write(`deleted run ${run.id} (${run.command}, ${run.itemsDone} results)\n`);
+    }
+  } finally {
+    store.close();
+  }
+}
+
+export async function runCacheClear(io: CliIo, opts: { store: string }): Promise<void> {
+  const store = openStore(io, opts.store);
+  try {
+    io.stdout.write(`removed ${store.clearCache()} cached engine calls from ${opts.store}\n`);
+  } finally {
+    store.close();
+  }
 }
 
 export async function runRunsList(io: CliIo, opts: { store: string; json?: boolean }): Promise<void> {
@@ -22,12 +57,12 @@ export async function runRunsList(io: CliIo, opts: { store: string; json?: boole
       return;
     }
     io.stdout.write(
-      "id                       command  status   items        tokens (gen)  invalid  created\n",
+      "id                       command            status      items        failed  tokens (gen)  invalid  created\n",
     );
     for (const r of runs) {
       const items = `${r.itemsDone}/${r.itemsTotal ?? "?"}`;
       io.stdout.write(
-        `${r.id.padEnd(24)} ${r.command.padEnd(8)} ${r.status.padEnd(8)} ${items.padEnd(12)} ${String(r.generatedTokens).padEnd(13)} ${String(r.invalid).padEnd(8)} ${r.createdAt}\n`,
+        `${r.id.padEnd(24)} ${r.command.padEnd(18)} ${r.status.padEnd(11)} ${items.padEnd(12)} ${String(r.itemsFailed).padEnd(7)} ${String(r.generatedTokens).padEnd(13)} ${String(r.invalid).padEnd(8)} ${r.createdAt}\n`,
       );
     }
   } finally {
@@ -38,9 +73,9 @@ export async function runRunsList(io: CliIo, opts: { store: string; json?: boole
 export async function runRunsShow(io: CliIo, id: string, opts: { store: string }): Promise<void> {
   const store = openStore(io, opts.store);
   try {
-    const run = store.getRun(id);
-    if (!run) throw new CliError(`no run ${id} in ${opts.store}; see thinkprm runs list`);
-    io.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
+    const run = findRun(store, id, opts.store);
+    const failures = store.failures(run.id);
+    io.stdout.write(`${JSON.stringify({ ...run, ...(failures.length ? { failures } : {}) }, null, 2)}\n`);
   } finally {
     store.close();
   }
@@ -71,8 +106,7 @@ export async function runRunsExport(
 ): Promise<void> {
   const store = openStore(io, opts.store);
   try {
-    const run = store.getRun(id);
-    if (!run) throw new CliError(`no run ${id} in ${opts.store}; see thinkprm runs list`);
+    const run = findRun(store, id, opts.store);
     const rows = store.results(run.id);
     if (opts.format === "jsonl") {
       for (const r of rows) writeJsonLine(io, { key: r.key, ...(r.value as object) });

@@ -1,47 +1,63 @@
-import { startServer } from "../../server/serve.js";
-import { resolveChatTemplate } from "../chat-template-option.js";
-import { resolveEngine } from "../engine-spec.js";
+/**
+ * `thinkprm serve`: the engine and the verifier settings from the same flags as every verifying
+ * command (they become each request's defaults); runs until SIGINT/SIGTERM, then finishes the
+ * requests in flight and exits.
+ */
+import { resolveChatTemplate } from "../../engines/chat-template-source.js";
+import { createEngine } from "../../engines/create.js";
+import { normalizeToken } from "../../server/auth.js";
+import { LOOPBACK, startServer } from "../../server/serve.js";
+import { verifierSettingsSchema } from "../../verifier/settings.js";
 import { CliError, type CliIo } from "../io.js";
+import { engineSpecFrom, verifierSettingsFrom } from "../settings-options.js";
 
-export interface ServeOptions {
-  engine: string;
-  model: string;
-  host: string;
-  port: number;
-  insecureNoAuth?: boolean;
-  chatTemplate: string;
-  maxBody: number;
-  maxConcurrent: number;
-  maxQueue: number;
-  timeout: number;
-  maxTokens: number;
-  threads?: number;
-}
+type Opts = Record<string, unknown>;
 
-/** Runs until SIGINT/SIGTERM, then finishes the requests in flight and exits. */
-export async function runServe(io: CliIo, opts: ServeOptions): Promise<void> {
-  const token = opts.insecureNoAuth ? null : io.env.THINKPRM_TOKEN;
-  if (token === undefined)
+export async function runServe(io: CliIo, opts: Opts): Promise<void> {
+  const host = opts.host as string;
+  let token: string | null = null;
+  if (!opts.insecureNoAuth) {
+    token = normalizeToken(io.env.THINKPRM_TOKEN);
+    if (token === null)
+      throw new CliError(
+        io.env.THINKPRM_TOKEN === undefined
+          ? "set THINKPRM_TOKEN to the bearer token clients must send (or --insecure-no-auth on 127.0.0.1)"
+          : "THINKPRM_TOKEN is empty (or only whitespace), which is no token: set it to the bearer token clients must send (or --insecure-no-auth on 127.0.0.1)",
+      );
+    if (/\s/.test(token))
+      throw new CliError("THINKPRM_TOKEN contains whitespace, which a Bearer header cannot carry");
+  } else if (!LOOPBACK.has(host)) {
     throw new CliError(
-      "set THINKPRM_TOKEN to the bearer token clients must send (or --insecure-no-auth on 127.0.0.1)",
+      `--insecure-no-auth is refused on ${host}: only loopback addresses may run without a token`,
     );
-  const engine = await resolveEngine(io, opts.engine, {
-    model: opts.model,
-    ...(opts.threads ? { threads: opts.threads } : {}),
+  }
+  const defaults = verifierSettingsFrom(opts, { omit: ["method"] });
+  const spec = engineSpecFrom(opts);
+  const engine = await createEngine(spec, {
+    env: io.env,
+    cwd: io.cwd,
+    onStatus: (message) => io.stderr.write(`${message}\n`),
+  }).catch((error: Error) => {
+    throw new CliError(error.message);
   });
   let server: Awaited<ReturnType<typeof startServer>>;
+  let template: ReturnType<typeof resolveChatTemplate>;
   try {
+    template = resolveChatTemplate(verifierSettingsSchema.parse(defaults).chatTemplate, {
+      cwd: io.cwd,
+      engine,
+    });
     server = await startServer({
       engine,
-      chatTemplate: resolveChatTemplate(io, opts.chatTemplate),
+      chatTemplate: template.template,
       token,
-      host: opts.host,
-      port: opts.port,
-      maxBodyBytes: opts.maxBody,
-      maxConcurrent: opts.maxConcurrent,
-      maxQueue: opts.maxQueue,
-      requestTimeoutMs: opts.timeout * 1000,
-      maxTokens: opts.maxTokens,
+      defaults,
+      host,
+      port: opts.port as number,
+      maxBodyBytes: opts.maxBody as number,
+      maxConcurrent: opts.maxConcurrent as number,
+      maxQueue: opts.maxQueue as number,
+      requestTimeoutMs: (opts.timeout as number) * 1000,
       log: (entry) => io.stderr.write(`${JSON.stringify(entry)}\n`),
     });
   } catch (error) {
@@ -49,7 +65,7 @@ export async function runServe(io: CliIo, opts: ServeOptions): Promise<void> {
     throw new CliError((error as Error).message);
   }
   io.stderr.write(
-    `${JSON.stringify({ time: new Date().toISOString(), level: "info", message: "listening", url: server.url, model: engine.modelId, auth: token !== null })}\n`,
+    `${JSON.stringify({ time: new Date().toISOString(), level: "info", message: "listening", url: server.url, model: engine.modelId, chat_template: template.source, auth: token !== null })}\n`,
   );
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

@@ -1,11 +1,11 @@
 /** `thinkprm synth`, `thinkprm synth stats`, `thinkprm export`. */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { InputError } from "../../datasets/jsonl.js";
 import { type LabelledPrefix, loadPrefixes } from "../../datasets/prm800k.js";
-import { CachedEngine } from "../../engines/cached.js";
 import { BUILTIN_CHAT_TEMPLATES } from "../../engines/chat-template.js";
-import type { Engine } from "../../engines/types.js";
+import { openTokenCounter, synthJob, synthRecords } from "../../jobs/synth.js";
 import { RunStore } from "../../store/run-store.js";
 import {
   type KeptChain,
@@ -17,11 +17,11 @@ import {
 } from "../../synth/export.js";
 import { balanceClasses } from "../../synth/filters.js";
 import { formatStatistics, setStatistics } from "../../synth/stats.js";
-import { type PrefixRecord, synthesizePrefix, synthYield } from "../../synth/synthesize.js";
 import { resolveChatTemplate } from "../chat-template-option.js";
-import { resolveEngine } from "../engine-spec.js";
-import { CliError, type CliIo, resolvePath, writeJsonLine } from "../io.js";
+import { CliError, type CliIo, CommandExit, resolvePath, writeJsonLine } from "../io.js";
+import { jobEnvironment, reportFailure } from "../job-io.js";
 import { Progress } from "../progress.js";
+import { engineSpecFrom } from "../settings-options.js";
 
 export interface SynthOptions {
   teacher: string;
@@ -42,56 +42,18 @@ export interface SynthOptions {
   limit?: number;
   seed: number;
   store: string;
+  concurrency?: number;
   quiet?: boolean;
   json?: boolean;
 }
 
-interface TokenCounter {
-  count: (text: string) => number;
-  name: string;
-  close: () => Promise<void>;
-}
-
-/**
- * Tokens of the target model: `--tokenizer-model` (a GGUF, tokenizer only), else a llama-cpp
- * teacher's own, else an estimate of 3.6 characters per token (said so in the output).
- */
-async function openTokenCounter(
-  io: CliIo,
-  tokenizerModel: string | undefined,
-  teacher?: Engine,
-): Promise<TokenCounter> {
-  // llama-cpp engines can count tokens; other engines cannot
-  const own = async (engine: Engine, close: boolean): Promise<TokenCounter | undefined> => {
-    const counter = (engine as { tokenCount?: (t: string) => number }).tokenCount;
-    if (!counter) return undefined;
-    return {
-      count: (t) => counter.call(engine, t),
-      name: `${engine.modelId} tokenizer`,
-      close: async () => (close ? engine.close?.() : undefined),
-    };
-  };
-  if (tokenizerModel) {
-    const found = await own(await resolveEngine(io, `llama-cpp:${tokenizerModel}`), true);
-    if (found) return found;
-  }
-  const teachers = teacher ? await own(teacher, false) : undefined;
-  return (
-    teachers ?? {
-      count: (t) => Math.ceil(t.length / 3.6),
-      name: "≈ characters / 3.6 (pass --tokenizer-model for exact counts)",
-      close: async () => {},
-    }
-  );
-}
-
-async function prefixes(io: CliIo, source: string): Promise<LabelledPrefix[]> {
+async function prefixes(io: CliIo, source: string): Promise<{ items: LabelledPrefix[]; sha256: string }> {
   const [kind, ...rest] = source.split(":");
-  const spec = `${kind}:${resolvePath(io, rest.join(":"))}`;
-  if (!existsSync(spec.slice(kind!.length + 1)))
-    throw new CliError(`--source: file not found: ${rest.join(":")}`);
+  const file = resolvePath(io, rest.join(":"));
+  if (!existsSync(file)) throw new CliError(`--source: file not found: ${rest.join(":")}`);
   try {
-    return await loadPrefixes(spec);
+    const items = await loadPrefixes(`${kind}:${file}`);
+    return { items, sha256: createHash("sha256").update(readFileSync(file)).digest("hex") };
   } catch (error) {
     if (error instanceof InputError) throw new CliError(error.message);
     throw error;
@@ -99,96 +61,72 @@ async function prefixes(io: CliIo, source: string): Promise<LabelledPrefix[]> {
 }
 
 export async function runSynth(io: CliIo, opts: SynthOptions): Promise<void> {
-  let items = await prefixes(io, opts.source);
-  if (opts.limit) items = items.slice(0, opts.limit);
-  const store = new RunStore(resolvePath(io, opts.store));
-  const teacherEngine = await resolveEngine(io, opts.teacher, {
+  const { items: all, sha256 } = await prefixes(io, opts.source);
+  const items = opts.limit ? all.slice(0, opts.limit) : all;
+  const quiet = opts.quiet ?? false;
+  let progress: Progress | undefined;
+  const teacherOpts = {
+    engine: opts.teacher,
     model: opts.model,
     serverKind: opts.serverKind,
     servedModel: opts.servedModel,
-  });
-  const teacher = new CachedEngine(teacherEngine, store);
-  const template = resolveChatTemplate(io, opts.chatTemplate);
-  const tokens = await openTokenCounter(io, opts.tokenizerModel, teacherEngine);
-  if (!opts.quiet) io.stderr.write(`--max-length counts ${tokens.name}\n`);
-  const settings = {
-    mode: opts.filter,
-    neutral: opts.neutral,
-    thinkCut: opts.officialThinkCut ? ("official" as const) : ("after" as const),
-    perPrefix: opts.perPrefix,
-    temperature: opts.temperature,
-    maxTokens: opts.maxTokens,
-    maxLength: opts.maxLength,
-    seed: opts.seed,
-  };
-  // --until and --limit stay out of the configuration: a rerun with a larger target extends the
-  // same run (finished or not), so nothing already sampled is sampled again
-  const config = { source: opts.source, teacher: opts.teacher, settings };
-  const { run, resumed } = store.startRun("synth", config, {
-    itemsTotal: items.length,
-    reopenFinished: true,
-  });
-  const records: PrefixRecord[] = [];
-  const seen = new Set<string>();
-  let kept = 0;
-  for (const r of store.results(run.id)) {
-    const rec = r.value as PrefixRecord;
-    records.push(rec);
-    for (const g of rec.generations) {
-      if (!g.kept) continue;
-      seen.add(g.cleaned);
-      kept++;
-    }
-  }
-  if (!opts.quiet)
-    io.stderr.write(
-      `${resumed ? `resuming run ${run.id}: ${kept} kept so far` : `run ${run.id}`} (${items.length} prefixes)\n`,
-    );
-  const progress = new Progress(io, "synth", Math.min(items.length, Number.MAX_SAFE_INTEGER), {
-    quiet: opts.quiet ?? false,
-    alreadyDone: records.length,
-  });
-  const done = new Set(records.map((r) => r.prefix.id));
-  try {
-    for (const [k, prefix] of items.entries()) {
-      if (kept >= opts.until) break;
-      if (done.has(prefix.id)) continue;
-      const rec = await synthesizePrefix(prefix, teacher, template, settings, tokens.count, seen);
-      const keptHere = rec.generations.filter((g) => g.kept).length;
-      kept += keptHere;
-      records.push(rec);
-      store.recordResult(run.id, prefix.id, k, rec, {
-        generatedTokens: rec.generations.reduce((s, g) => s + g.tokens, 0),
-        invalid: rec.generations.length - keptHere,
-      });
-      progress.tick({
-        tokens: rec.generations.reduce((s, g) => s + g.tokens, 0),
-        invalid: rec.generations.length - keptHere,
-      });
-    }
-  } finally {
-    progress.stop();
-    await teacher.close();
-    await tokens.close();
-  }
-  const y = synthYield(records);
-  store.finishRun(run.id, "done", {
-    kept: y.kept,
-    sampled: y.sampled,
-    yield: y.sampled ? y.kept / y.sampled : 0,
-    ...Object.fromEntries(Object.entries(y.reasons).map(([k, v]) => [`rejected: ${k}`, v])),
-  });
-  store.close();
+  } as Record<string, unknown>;
+  const result = await synthJob(
+    {
+      store: opts.store,
+      teacher: engineSpecFrom(teacherOpts),
+      chatTemplate: opts.chatTemplate,
+      prefixes: items,
+      source: { source: opts.source.split(":")[0], sha256 },
+      settings: {
+        mode: opts.filter,
+        neutral: opts.neutral,
+        thinkCut: opts.officialThinkCut ? ("official" as const) : ("after" as const),
+        perPrefix: opts.perPrefix,
+        temperature: opts.temperature,
+        maxTokens: opts.maxTokens,
+        maxLength: opts.maxLength,
+        seed: opts.seed,
+      },
+      until: opts.until,
+      ...(opts.tokenizerModel ? { tokenizerModel: opts.tokenizerModel } : {}),
+      ...(opts.concurrency === undefined ? {} : { concurrency: opts.concurrency }),
+    },
+    jobEnvironment(io),
+    {
+      onStart: (info) => {
+        if (!quiet) {
+          io.stderr.write(`--max-length counts ${info.tokenCounter}\n`);
+          io.stderr.write(
+            `${info.resumed ? `resuming run ${info.run.id}: ${info.kept} kept so far` : `run ${info.run.id}`} (${info.total} prefixes)\n`,
+          );
+        }
+        progress = new Progress(io, "synth", info.total, { quiet, alreadyDone: info.run.itemsDone });
+      },
+      onProgress: (e) => progress?.tick({ tokens: e.tokens, invalid: e.rejected, failed: e.failed }),
+      onFailure: (prefix, failure) => {
+        progress?.clearLine();
+        reportFailure(io, prefix.id, failure, false);
+        progress?.redraw();
+      },
+    },
+  ).finally(() => progress?.stop());
+  const y = result.yield;
   if (opts.json) {
-    writeJsonLine(io, { run: run.id, ...y });
-    return;
+    writeJsonLine(io, { run: result.run.id, ...y, failed: result.failures.length });
+  } else {
+    io.stdout.write(
+      `run ${result.run.id}: ${y.prefixes} prefixes, ${y.sampled} chains sampled, ${y.kept} kept (yield ${y.sampled ? ((100 * y.kept) / y.sampled).toFixed(1) : "0.0"}%; the paper: about 20%)\n`,
+    );
+    for (const [reason, n] of Object.entries(y.reasons)) io.stdout.write(`  rejected, ${reason}: ${n}\n`);
+    if (result.exhausted)
+      io.stdout.write(`the source ran out of prefixes before ${opts.until} chains were kept\n`);
+    if (result.failures.length > 0)
+      io.stdout.write(
+        `${result.failures.length} prefixes failed for engine reasons; run the same command again to retry them\n`,
+      );
   }
-  io.stdout.write(
-    `run ${run.id}: ${y.prefixes} prefixes, ${y.sampled} chains sampled, ${y.kept} kept (yield ${y.sampled ? ((100 * y.kept) / y.sampled).toFixed(1) : "0.0"}%; the paper: about 20%)\n`,
-  );
-  for (const [reason, n] of Object.entries(y.reasons)) io.stdout.write(`  rejected, ${reason}: ${n}\n`);
-  if (y.kept < opts.until && records.length >= items.length)
-    io.stdout.write(`the source ran out of prefixes before ${opts.until} chains were kept\n`);
+  if (result.failures.length > 0) throw new CommandExit(1);
 }
 
 /** The kept chains of a synth run (optionally class-balanced). */
@@ -207,8 +145,7 @@ function keptChains(
     if (run?.command !== "synth")
       throw new CliError(`no synth run ${runId} in ${storePath}; see thinkprm runs list`);
     const chains: KeptChain[] = [];
-    for (const r of store.results(run.id)) {
-      const rec = r.value as PrefixRecord;
+    for (const rec of synthRecords(store, run.id)) {
       rec.generations.forEach((g, i) => {
         if (g.kept)
           chains.push({
@@ -244,7 +181,7 @@ export async function runSynthStats(
   },
 ): Promise<void> {
   const chains = keptChains(io, opts.store, opts.run, opts.balance ?? false, opts.seed);
-  const counter = await openTokenCounter(io, opts.tokenizerModel);
+  const counter = await openTokenCounter(opts.tokenizerModel, jobEnvironment(io));
   const stats = setStatistics(chains, counter.count);
   await counter.close();
   if (opts.json) writeJsonLine(io, stats);

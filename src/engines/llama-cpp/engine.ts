@@ -11,9 +11,13 @@
  *   shared instruction and problem.
  * - Calls are serialised (one sequence); `n` samples are drawn one after another, reusing the prompt.
  */
+import { randomInt } from "node:crypto";
 import { availableParallelism } from "node:os";
+import { basename } from "node:path";
 import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
+import type { ChatTemplate } from "../chat-template.js";
 import { EngineError } from "../errors.js";
+import { fileDigest } from "../file-digest.js";
 import type {
   CompletionChoice,
   CompletionRequest,
@@ -22,7 +26,8 @@ import type {
   EngineV1,
   ProbabilitiesResult,
 } from "../types.js";
-import { validateGguf } from "./gguf-reader.js";
+import { chatTemplateFromGguf, type GgufHeader, validateGguf } from "./gguf-reader.js";
+import { loadNodeLlamaCpp } from "./load.js";
 import { findStop, TextPieces } from "./text-pieces.js";
 
 export interface LlamaCppEngineOptions {
@@ -41,6 +46,11 @@ export interface LlamaCppEngineOptions {
    * on a 2-core CPU is as fast or faster (see `npm run bench:engine`).
    */
   sequences?: number;
+  /**
+   * Where the model file's digest is remembered (by path + size + mtime) so it is computed once;
+   * the digest is the engine's cache identity. Default: not remembered (computed at each start).
+   */
+  digestMemoDir?: string;
 }
 
 const BOXED_OPEN = /\\boxed\s*\{\s*(?:\\(?:text|textbf|mathrm)\s*\{\s*)?$/;
@@ -59,8 +69,10 @@ export class LlamaCppEngine implements EngineV1 {
   readonly specificationVersion = "v1" as const;
   readonly provider = "llama-cpp";
   readonly modelId: string;
+  readonly identity: string;
   readonly capabilities: EngineCapabilities;
   readonly eosToken?: string;
+  readonly chatTemplate?: ChatTemplate;
   readonly threads: number;
   private readonly mutex = new Mutex();
   /**
@@ -76,11 +88,16 @@ export class LlamaCppEngine implements EngineV1 {
     private readonly sequences: LlamaContextSequence[],
     private readonly options: LlamaCppEngineOptions,
     threads: number,
+    digest: string,
+    header: GgufHeader,
   ) {
     this.modelId = options.modelPath;
+    this.identity = `gguf-sha256:${digest}`;
     this.threads = threads;
     const eos = model.tokens.eos;
     if (eos !== null) this.eosToken = model.detokenize([eos], true);
+    const template = chatTemplateFromGguf(header, basename(options.modelPath));
+    if (template) this.chatTemplate = template;
     this.capabilities = {
       candidateLogprobs: true,
       topLogprobs: options.maxTopLogprobs ?? 20,
@@ -90,14 +107,17 @@ export class LlamaCppEngine implements EngineV1 {
       reportsStopSequence: true,
       seed: true,
       maxContext: context.contextSize,
+      // one KV cache, calls serialised: more items in flight only queue
+      concurrency: 1,
     };
   }
 
   /** Validates the file, loads the model and makes a context. Throws `EngineError` with the fix on failure. */
   static async create(options: LlamaCppEngineOptions): Promise<LlamaCppEngine> {
-    validateGguf(options.modelPath); // a malformed file must not reach llama.cpp: some abort the process
+    const header = validateGguf(options.modelPath); // a malformed file must not reach llama.cpp: some abort the process
     const threads = options.threads ?? Math.min(2, availableParallelism());
-    const { getLlama, LlamaLogLevel } = await import("node-llama-cpp");
+    const digest = fileDigest(options.modelPath, options.digestMemoDir);
+    const { getLlama, LlamaLogLevel } = await loadNodeLlamaCpp();
     let llama: Llama;
     try {
       llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error });
@@ -119,7 +139,7 @@ export class LlamaCppEngine implements EngineV1 {
     const count = Math.max(1, options.sequences ?? 1);
     const context = await model.createContext({ contextSize, threads, sequences: count });
     const sequences = Array.from({ length: count }, () => context.getSequence());
-    return new LlamaCppEngine(model, context, sequences, options, threads);
+    return new LlamaCppEngine(model, context, sequences, options, threads, digest, header);
   }
 
   /** Token ids of a text with this model's tokenizer, special tokens parsed. */
@@ -182,7 +202,9 @@ export class LlamaCppEngine implements EngineV1 {
           if (request.signal?.aborted)
             throw new EngineError("request aborted", { cause: request.signal.reason });
           const { rest, reused } = await this.align(tokens, seq);
-          const seed = request.seed === undefined ? undefined : request.seed + i;
+          // no seed: a fresh one per sample (node-llama-cpp's own default is the clock's second,
+          // which repeats the same chain for samples drawn within one second)
+          const seed = request.seed === undefined ? randomInt(2 ** 31) : request.seed + i;
           const { choice, prefix } = await this.generate(seq, rest, tokens.length, request, seed);
           results[i] = { choice, rest: rest.length, reused };
           this.remember(request.prompt + prefix.text, [...tokens, ...(prefix.ids as Token[])]);
@@ -321,7 +343,7 @@ export class LlamaCppEngine implements EngineV1 {
       if (single && this.options.decisionProbabilities !== "absolute") {
         // equal bias on every candidate + top-k = their count: the sampler renormalises over exactly
         // these tokens, so each probability is P(c) / Σ P(candidates) — exact, and no full-vocab sort
-        const { TokenBias } = await import("node-llama-cpp");
+        const { TokenBias } = await loadNodeLlamaCpp();
         const bias = new TokenBias(this.model.tokenizer);
         for (const [t] of ids) bias.set(t!, { logit: 100 });
         const out = await this.sequences[0]!.controlledEvaluate([

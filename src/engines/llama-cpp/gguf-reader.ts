@@ -189,3 +189,30 @@ export function validateGguf(path: string): GgufHeader {
   if (header.tensors.length === 0) throw new GgufFormatError(path, "the file holds no tensors");
   return header;
 }
+
+/**
+ * The chat template a GGUF carries (`tokenizer.chat_template`, as llama.cpp's converter and
+ * `thinkprm convert` write it), with its BOS/EOS token texts; undefined when it has none.
+ */
+export function chatTemplateFromGguf(
+  header: GgufHeader,
+  name: string,
+): { name: string; source: string; bosToken?: string; eosToken?: string } | undefined {
+  const source = header.metadata.get("tokenizer.chat_template");
+  if (typeof source !== "string" || source.trim() === "") return undefined;
+  const tokens = header.metadata.get("tokenizer.ggml.tokens");
+  const text = (key: string) => {
+    const id = header.metadata.get(key);
+    if (!Array.isArray(tokens) || (typeof id !== "number" && typeof id !== "bigint")) return undefined;
+    const t = tokens[Number(id)];
+    return typeof t === "string" ? t : undefined;
+  };
+  const bosToken = text("tokenizer.ggml.bos_token_id");
+  const eosToken = text("tokenizer.ggml.eos_token_id");
+  return {
+    name: `${name} (its own template)`,
+    source,
+    ...(bosToken === undefined ? {} : { bosToken }),
+    ...(eosToken === undefined ? {} : { eosToken }),
+  };
+}

@@ -8,17 +8,17 @@
  */
 import OpenAI from "openai";
 import pLimit, { type LimitFunction } from "p-limit";
-import type { GeneratedToken } from "../../core/step-scores.js";
 import { EngineCapabilityError, EngineError } from "../errors.js";
 import type {
-  CompletionChoice,
   CompletionRequest,
   CompletionResult,
   EngineCapabilities,
   EngineV1,
   ProbabilitiesResult,
 } from "../types.js";
+import { nodeFetch } from "./node-fetch.js";
 import { SERVER_PROFILES, type ServerKind } from "./profiles.js";
+import { AnswerError, checkedChoices, choiceFrom, type WireChoice, wireTokens } from "./wire.js";
 
 export interface OpenAICompatibleOptions {
   /** One or more base URLs, each ending in /v1. */
@@ -46,51 +46,15 @@ interface Endpoint {
   inFlight: number;
 }
 
-/** Completions logprobs: the legacy arrays (vLLM, SGLang, OpenAI), or a `content` list (llama.cpp server). */
-type WireLogprobs = {
-  tokens?: string[];
-  token_logprobs?: (number | null)[];
-  top_logprobs?: (Record<string, number> | null)[] | null;
-  content?: { token: string; logprob: number; top_logprobs?: { token: string; logprob: number }[] }[];
-} | null;
-type WireChoice = {
-  text: string;
-  finish_reason: string | null;
-  logprobs?: WireLogprobs;
-  stop_reason?: string | number | null;
-  matched_stop?: string | number | null;
-};
-
-function toTokens(lp: WireLogprobs): GeneratedToken[] | undefined {
-  if (lp?.content) {
-    return lp.content.map((c) => ({
-      text: c.token,
-      logprob: c.logprob,
-      ...(c.top_logprobs
-        ? {
-            top: c.top_logprobs
-              .map((t) => ({ text: t.token, logprob: t.logprob }))
-              .sort((a, b) => b.logprob - a.logprob),
-          }
-        : {}),
-    }));
-  }
-  if (!lp?.tokens) return undefined;
-  return lp.tokens.map((text, i) => {
-    const top = lp.top_logprobs?.[i];
-    const t: GeneratedToken = { text, logprob: lp.token_logprobs?.[i] ?? 0 };
-    if (top)
-      t.top = Object.entries(top)
-        .map(([k, v]) => ({ text: k, logprob: v }))
-        .sort((a, b) => b.logprob - a.logprob);
-    return t;
-  });
-}
+const DEFAULT_WINDOW = 64;
+/** Extra attempts after a malformed answer (the client's own retries cover transport failures only). */
+const MALFORMED_RETRIES = 2;
 
 export class OpenAICompatibleEngine implements EngineV1 {
   readonly specificationVersion = "v1" as const;
   readonly provider = "openai-compatible";
   readonly modelId: string;
+  readonly identity: string;
   readonly capabilities: EngineCapabilities;
   readonly eosToken?: string;
   readonly kind: ServerKind;
@@ -100,7 +64,15 @@ export class OpenAICompatibleEngine implements EngineV1 {
     this.kind = options.kind ?? "vllm";
     this.modelId = model;
     this.endpoints = endpoints;
-    this.capabilities = { ...SERVER_PROFILES[this.kind].capabilities, ...options.capabilities };
+    // what answers: these servers, this served model (a server cannot tell us more about its weights)
+    this.identity = `openai:${this.kind}:${model}@${[...options.baseURLs].sort().join(",")}`;
+    this.capabilities = {
+      ...SERVER_PROFILES[this.kind].capabilities,
+      // n > 1 is always accepted: servers that take one sample per request get n requests
+      parallelSamples: true,
+      concurrency: endpoints.length * (options.concurrency ?? DEFAULT_WINDOW),
+      ...options.capabilities,
+    };
     if (options.eosToken !== undefined) this.eosToken = options.eosToken;
     this.options = options;
   }
@@ -115,9 +87,9 @@ export class OpenAICompatibleEngine implements EngineV1 {
         apiKey: options.apiKey ?? "none",
         maxRetries: options.maxRetries ?? 4,
         timeout: options.timeoutMs ?? 600_000,
-        ...(options.fetch ? { fetch: options.fetch } : {}),
+        fetch: options.fetch ?? nodeFetch(options.concurrency ?? DEFAULT_WINDOW),
       }),
-      limit: pLimit(options.concurrency ?? 64),
+      limit: pLimit(options.concurrency ?? DEFAULT_WINDOW),
       inFlight: 0,
     }));
     let model = options.model;
@@ -150,53 +122,26 @@ export class OpenAICompatibleEngine implements EngineV1 {
     return this.endpoints.reduce((best, e) => (e.inFlight < best.inFlight ? e : best));
   }
 
-  private async call<T>(fn: (client: OpenAI) => Promise<T>): Promise<T> {
+  private async call<T>(fn: (client: OpenAI, url: string) => Promise<T>, signal?: AbortSignal): Promise<T> {
     const e = this.pick();
     e.inFlight++;
     try {
-      return await e.limit(() => fn(e.client));
+      return await e.limit(() => {
+        // a request cancelled while it waited for a window slot never reaches the server
+        if (signal?.aborted)
+          throw new EngineError("request aborted", { code: "aborted", cause: signal.reason });
+        return fn(e.client, e.url);
+      });
     } catch (error) {
-      if (error instanceof OpenAI.APIError) {
-        const status = error.status;
-        const retryable =
-          status === undefined || status === 408 || status === 409 || status === 429 || status >= 500;
-        throw new EngineError(`${e.url} answered ${status ?? "no response"}: ${error.message}`, {
-          isRetryable: retryable,
-          cause: error,
-        });
-      }
-      throw new EngineError(`${e.url}: ${(error as Error).message}`, { isRetryable: true, cause: error });
+      throw toEngineError(e.url, error, signal);
     } finally {
       e.inFlight--;
     }
   }
 
-  private choice(c: WireChoice): CompletionChoice {
-    const field = SERVER_PROFILES[this.kind].stopField;
-    const stop = field ? c[field] : undefined;
-    const tokens = toTokens(c.logprobs ?? null);
-    const generatedTokens = tokens?.length ?? 0;
-    const out: CompletionChoice = {
-      text: c.text,
-      // vLLM: finish "stop" with no stop_reason is the end-of-sequence token
-      finishReason:
-        c.finish_reason === "length"
-          ? "length"
-          : typeof stop === "string"
-            ? "stop"
-            : field && (stop === null || typeof stop === "number")
-              ? "eos"
-              : "stop",
-      generatedTokens,
-    };
-    if (typeof stop === "string") out.stopSequence = stop;
-    if (tokens) out.tokens = tokens;
-    return out;
-  }
-
   async complete(request: CompletionRequest): Promise<CompletionResult> {
     const n = request.n ?? 1;
-    if (n > 1 && !this.capabilities.parallelSamples) {
+    if (n > 1 && !SERVER_PROFILES[this.kind].acceptsN) {
       // the server takes one sample per request: send n requests (seeds seed, seed + 1, …)
       const parts = await Promise.all(
         Array.from({ length: n }, (_, i) =>
@@ -232,15 +177,20 @@ export class OpenAICompatibleEngine implements EngineV1 {
       ...(topK > 0 ? { logprobs: topK } : {}),
       ...this.options.extraBody,
     };
-    const res = await this.call((client) =>
-      client.completions.create(
-        body as OpenAI.CompletionCreateParamsNonStreaming,
-        request.signal ? { signal: request.signal } : {},
-      ),
+    const res = await this.withMalformedRetries(() =>
+      this.call(async (client, url) => {
+        const raw = await client.completions.create(
+          body as OpenAI.CompletionCreateParamsNonStreaming,
+          request.signal ? { signal: request.signal } : {},
+        );
+        const stopField = SERVER_PROFILES[this.kind].stopField;
+        const choices = checkedChoices(url, raw.choices, n).map((c: WireChoice) =>
+          choiceFrom(c, wireTokens(url, c.logprobs ?? null), stopField),
+        );
+        return { choices, usage: raw.usage };
+      }, request.signal),
     );
-    const choices = [...res.choices]
-      .sort((a, b) => a.index - b.index)
-      .map((c) => this.choice(c as unknown as WireChoice));
+    const choices = res.choices;
     const usage = res.usage;
     const cached =
       (usage as { prompt_tokens_details?: { cached_tokens?: number } } | undefined)?.prompt_tokens_details
@@ -249,17 +199,39 @@ export class OpenAICompatibleEngine implements EngineV1 {
     // the server counts generated tokens in total; spread them over choices that had no logprobs
     if (choices.every((c) => c.generatedTokens === 0) && completion > 0)
       for (const c of choices) c.generatedTokens = Math.round(completion / choices.length);
+    const count = (x: unknown) => (typeof x === "number" && Number.isFinite(x) && x > 0 ? Math.round(x) : 0);
     return {
       choices,
       usage: {
-        promptTokens: (usage?.prompt_tokens ?? 0) - cached,
-        reusedPromptTokens: cached,
-        generatedTokens: completion,
+        promptTokens: Math.max(0, count(usage?.prompt_tokens) - count(cached)),
+        reusedPromptTokens: count(cached),
+        generatedTokens: count(completion),
       },
     };
   }
 
-  async nextTokenProbabilities(prompt: string, candidates: readonly string[]): Promise<ProbabilitiesResult> {
+  /**
+   * Asks again after an answer that could not be used — malformed, or a generation the server
+   * aborted (up to `MALFORMED_RETRIES` times). Transport failures are the client's to retry.
+   */
+  private async withMalformedRetries<T>(attempt: () => Promise<T>): Promise<T> {
+    for (let tries = 0; ; tries++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        const again =
+          error instanceof AnswerError ||
+          (EngineError.isInstance(error) && error.code === "malformed_response");
+        if (!again || tries >= MALFORMED_RETRIES) throw error;
+      }
+    }
+  }
+
+  async nextTokenProbabilities(
+    prompt: string,
+    candidates: readonly string[],
+    options: { signal?: AbortSignal } = {},
+  ): Promise<ProbabilitiesResult> {
     if (!this.capabilities.candidateLogprobs) {
       throw new EngineCapabilityError(
         "candidateLogprobs",
@@ -272,12 +244,13 @@ export class OpenAICompatibleEngine implements EngineV1 {
       temperature: 0,
       topLogprobs: this.capabilities.topLogprobs,
       n: 1,
+      ...(options.signal ? { signal: options.signal } : {}),
     });
     const first = res.choices[0]?.tokens?.[0];
-    if (!first?.top)
+    if (!first?.top || first.top.length === 0)
       throw new EngineError(
-        `${this.endpoints[0]!.url} returned no top logprobs; start vLLM with --max-logprobs 20`,
-        { isRetryable: false },
+        `${this.endpoints[0]!.url} returned no top logprobs for the decision; start vLLM with --max-logprobs 20 (or pick the --server-kind that matches the server)`,
+        { isRetryable: false, code: "bad_request" },
       );
     const top = new Map(first.top.map((t) => [t.text, t.logprob]));
     return {
@@ -285,4 +258,44 @@ export class OpenAICompatibleEngine implements EngineV1 {
       usage: res.usage,
     };
   }
+}
+
+/** Any failure of a call as a typed `EngineError`, retryable where the server (or the network) is at fault. */
+function toEngineError(url: string, error: unknown, signal: AbortSignal | undefined): EngineError {
+  if (EngineError.isInstance(error)) return error;
+  if (signal?.aborted || error instanceof OpenAI.APIUserAbortError)
+    return new EngineError("request aborted", { code: "aborted", cause: error });
+  if (error instanceof OpenAI.APIConnectionTimeoutError)
+    return new EngineError(`${url} did not answer in time (after the client's retries)`, {
+      isRetryable: true,
+      code: "timeout",
+      cause: error,
+    });
+  if (error instanceof OpenAI.APIConnectionError)
+    return new EngineError(`${url} could not be reached (after the client's retries): ${error.message}`, {
+      isRetryable: true,
+      code: "unavailable",
+      cause: error,
+    });
+  if (error instanceof OpenAI.APIError) {
+    const status = error.status;
+    const retryable =
+      status === undefined || status === 408 || status === 409 || status === 429 || status >= 500;
+    return new EngineError(`${url} answered ${status ?? "no response"}: ${error.message}`, {
+      isRetryable: retryable,
+      code: retryable ? "server_error" : "bad_request",
+      cause: error,
+    });
+  }
+  // a 200 whose body is not the JSON it promised (cut off, garbled) lands here
+  const message = (error as Error)?.message ?? String(error);
+  const garbled = error instanceof SyntaxError || /JSON|Unexpected end/i.test(message);
+  return new EngineError(
+    `${url}: ${garbled ? "the answer was not valid JSON" : "the request failed"} (${message})`,
+    {
+      isRetryable: true,
+      code: garbled ? "malformed_response" : "unavailable",
+      cause: error,
+    },
+  );
 }

@@ -11,6 +11,8 @@ export interface ServerProfile {
   capabilities: EngineCapabilities;
   /** How the server names the stop string that ended a choice, if it does. */
   stopField: "stop_reason" | "matched_stop" | null;
+  /** The server takes `n > 1` in one request; otherwise the engine sends n requests (seeds seed + i). */
+  acceptsN: boolean;
 }
 
 const base: EngineCapabilities = {
@@ -28,11 +30,12 @@ export const SERVER_PROFILES: Record<ServerKind, ServerProfile> = {
   vllm: {
     capabilities: { ...base, promptLogprobs: true, reportsStopSequence: true },
     stopField: "stop_reason",
+    acceptsN: true,
   },
   // SGLang: OpenAI completions with logprobs; reports the matched stop as matched_stop
-  sglang: { capabilities: { ...base, reportsStopSequence: true }, stopField: "matched_stop" },
+  sglang: { capabilities: { ...base, reportsStopSequence: true }, stopField: "matched_stop", acceptsN: true },
   // llama.cpp server: top logprobs of generated tokens, no prompt logprobs, one sample per request
-  "llama.cpp": { capabilities: { ...base, parallelSamples: false }, stopField: null },
+  "llama.cpp": { capabilities: base, stopField: null, acceptsN: false },
   // Ollama's OpenAI layer: no logprobs on /v1/completions — P(Yes) needs the vote fallback
   ollama: {
     capabilities: {
@@ -40,10 +43,10 @@ export const SERVER_PROFILES: Record<ServerKind, ServerProfile> = {
       candidateLogprobs: false,
       topLogprobs: 0,
       prefixCaching: true,
-      parallelSamples: false,
     },
     stopField: null,
+    acceptsN: false,
   },
   // OpenAI: completions logprobs capped at 5, no stop reason
-  openai: { capabilities: { ...base, topLogprobs: 5, prefixCaching: true }, stopField: null },
+  openai: { capabilities: { ...base, topLogprobs: 5, prefixCaching: true }, stopField: null, acceptsN: true },
 };

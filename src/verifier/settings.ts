@@ -1,0 +1,215 @@
+/**
+ * The one settings schema for verification. Each setting is written once here — its name, its
+ * bounds, its default, its CLI flag, its HTTP field, its help — and everything else derives from
+ * this table: the zod schemas the library parses, the flags every verifying command takes, and
+ * the body `POST /v1/verify` accepts. A default like 8172 exists in exactly one place.
+ */
+import { z } from "zod";
+
+/** Trigger phrases of the paper's sequential scaling (rounds 2, 3, 4), appended verbatim. */
+export const THINKING_ROUND_TRIGGERS = [
+  "Let me double check",
+  "Let's verify again",
+  "Did I miss something?",
+] as const;
+
+/** The paper's generation budget (8192) less the official client's margin of 20. */
+export const DEFAULT_MAX_TOKENS = 8172;
+
+/** The verifiers a command can run. */
+export const VERIFIER_METHODS = [
+  "thinkprm",
+  "judge-single",
+  "judge-badstep",
+  "judge-each",
+  "disc-prm",
+  "math-shepherd",
+] as const;
+export type VerifierMethod = (typeof VERIFIER_METHODS)[number];
+
+export interface SettingField {
+  /** The key in the settings object. */
+  key: string;
+  schema: z.ZodType;
+  help: string;
+  /** The CLI flag (`--early-exit`, `--max-tokens <n>`, `--no-lets-verify`); null: library only. */
+  flag: string | null;
+  /** The HTTP body field; null: not settable per request. */
+  http: string | null;
+}
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+
+/** Settings of the ThinkPRM verifier (what `ThinkPrmVerifier` parses). */
+export const THINKPRM_FIELDS = [
+  {
+    key: "k",
+    schema: int(1, 64).default(1),
+    flag: "-k, --k <n>",
+    http: "k",
+    help: "parallel verification chains; the score is their mean (ThinkPRM@K)",
+  },
+  {
+    key: "rounds",
+    schema: int(1, THINKING_ROUND_TRIGGERS.length + 1).default(1),
+    flag: "--rounds <n>",
+    http: "rounds",
+    help: "thinking rounds per chain (sequential scaling; rounds 2-4 start with the paper's trigger phrases)",
+  },
+  {
+    key: "earlyExit",
+    schema: z.boolean().default(false),
+    flag: "--early-exit",
+    http: "early_exit",
+    help: "stop a chain at its first \\boxed{incorrect} and go straight to the decision",
+  },
+  {
+    key: "maxTokens",
+    schema: int(1, 1_048_576).default(DEFAULT_MAX_TOKENS),
+    flag: "--max-tokens <n>",
+    http: "max_tokens",
+    help: "generation budget per round (the paper: 8192 - 20)",
+  },
+  {
+    key: "temperature",
+    schema: z.number().min(0).max(2).optional(),
+    flag: "--temperature <t>",
+    http: "temperature",
+    help: "sampling temperature (default 0 for one chain, 0.6 — the paper's — for K > 1)",
+  },
+  {
+    key: "topP",
+    schema: z.number().gt(0).max(1).optional(),
+    flag: "--top-p <p>",
+    http: "top_p",
+    help: "nucleus sampling (default: the engine's, 1)",
+  },
+  {
+    key: "seed",
+    schema: int(0, 2 ** 31 - 1).optional(),
+    flag: "--seed <n>",
+    http: "seed",
+    help: "sampling seed; chain i uses seed + i (default: drawn once per run and recorded, so a resume reproduces it)",
+  },
+  {
+    key: "layout",
+    schema: z.enum(["numbered", "plain"]).default("numbered"),
+    flag: "--layout <layout>",
+    http: "layout",
+    help: "step layout in the prompt: numbered (Step k:, the official prefix mode) or plain (the July best-of-N client)",
+  },
+  {
+    key: "instruction",
+    schema: z.string().min(1).max(4000).optional(),
+    flag: "--instruction <text>",
+    http: "instruction",
+    help: "replace the trained ThinkPRM instruction",
+  },
+  {
+    key: "letsVerifySuffix",
+    schema: z.boolean().default(true),
+    flag: "--no-lets-verify",
+    http: "lets_verify",
+    help: "omit the \"\\nLet's verify step by step:\" suffix (the Oct 2025 code's behaviour)",
+  },
+  {
+    key: "decisionMode",
+    schema: z.enum(["paper", "sglang"]).default("paper"),
+    flag: "--decision <mode>",
+    http: "decision",
+    help: "paper: P(' Yes') vs P(' No') after </think>; sglang: the July client's lower-case, length-normalised choices",
+  },
+  {
+    key: "decisionTemperature",
+    schema: z.number().gt(0).max(100).default(1),
+    flag: "--decision-temperature <t>",
+    http: "decision_temperature",
+    help: "softmax temperature of the Yes/No decision (what `thinkprm calibrate` fits)",
+  },
+  {
+    key: "stepMax",
+    schema: z.enum(["numeric", "lexicographic"]).default("numeric"),
+    flag: "--step-max <rule>",
+    http: "step_max",
+    help: "the Step {max+1}: stop rule; lexicographic reproduces the official bug (cuts 10+-step solutions)",
+  },
+  {
+    key: "onTruncated",
+    schema: z.enum(["invalid", "force-decision"]).default("invalid"),
+    flag: "--on-truncated <what>",
+    http: "on_truncated",
+    help: "a chain cut off at --max-tokens: invalid, or force-decision (the July client scores it anyway)",
+  },
+  {
+    key: "scoreWith",
+    schema: z.enum(["probabilities", "vote"]).default("probabilities"),
+    flag: "--score <how>",
+    http: "score",
+    help: "probabilities (the P(Yes) share) or vote (the chain's own Yes/No, for engines without logprobs)",
+  },
+  {
+    key: "prefixMode",
+    schema: z.boolean().optional(),
+    flag: null,
+    http: null,
+    help: "add the Step {max+1}: stop (default: on for the numbered layout, as the official prefix mode)",
+  },
+  {
+    key: "stepScores",
+    schema: z.boolean().default(true),
+    flag: null,
+    http: null,
+    help: "ask for token logprobs to compute per-step scores (when the engine has them)",
+  },
+] as const satisfies readonly SettingField[];
+
+/** Settings every verifier method shares, besides the ThinkPRM ones. */
+export const VERIFIER_FIELDS = [
+  {
+    key: "method",
+    schema: z.enum(VERIFIER_METHODS).default("thinkprm"),
+    flag: "--method <method>",
+    http: null,
+    help: "the verifier: ThinkPRM, an LLM-as-a-judge prompt (judge-single, judge-badstep, judge-each), or a discriminative PRM (disc-prm, math-shepherd)",
+  },
+  {
+    key: "chatTemplate",
+    schema: z.string().min(1).default("auto"),
+    flag: "--chat-template <value>",
+    // a path a request names would be read from the server's disk: the server decides its template
+    http: null,
+    help: "chat template: auto (the model's own, else r1-distill-qwen), r1-distill-qwen, qwen2.5, a tokenizer_config.json path, or none",
+  },
+  ...THINKPRM_FIELDS,
+] as const satisfies readonly SettingField[];
+
+type FieldShape<F extends readonly SettingField[]> = {
+  [E in F[number] as E["key"]]: E["schema"];
+};
+
+function shapeOf<F extends readonly SettingField[]>(fields: F): FieldShape<F> {
+  return Object.fromEntries(fields.map((f) => [f.key, f.schema])) as FieldShape<F>;
+}
+
+export const verifySettingsSchema = z.object(shapeOf(THINKPRM_FIELDS));
+export type VerifySettings = z.output<typeof verifySettingsSchema>;
+export type VerifySettingsInput = z.input<typeof verifySettingsSchema>;
+
+export const verifierSettingsSchema = z.object(shapeOf(VERIFIER_FIELDS));
+export type VerifierSettings = z.output<typeof verifierSettingsSchema>;
+export type VerifierSettingsInput = z.input<typeof verifierSettingsSchema>;
+
+/** The HTTP body fields of the settings (snake_case), with the same bounds and defaults. */
+export function httpSettingsShape(): Record<string, z.ZodType> {
+  return Object.fromEntries(
+    VERIFIER_FIELDS.filter((f) => f.http !== null).map((f) => [f.http as string, f.schema]),
+  );
+}
+
+/** An HTTP body's setting fields → settings keys (`max_tokens` → `maxTokens`). */
+export function settingsFromHttp(body: Record<string, unknown>): Partial<VerifierSettingsInput> {
+  const out: Record<string, unknown> = {};
+  for (const f of VERIFIER_FIELDS)
+    if (f.http !== null && body[f.http] !== undefined) out[f.key] = body[f.http];
+  return out as Partial<VerifierSettingsInput>;
+}
