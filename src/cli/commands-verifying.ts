@@ -252,10 +252,6 @@ Examples:
       256,
     )
     .option("--timeout <seconds>", "per-request timeout (504 past it)", int("--timeout", 1), 600)
-    .option(
-      "--escape-special-tokens",
-      "HTTP engines: escape the model's special-token strings in candidate text instead of refusing it with 400",
-    )
     .addHelpText(
       "after",
       `

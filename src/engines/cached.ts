@@ -9,7 +9,13 @@
  * K chains of one solution), and answering the second from the first would make them one.
  */
 import { createHash } from "node:crypto";
-import type { CompletionRequest, CompletionResult, EngineV1, ProbabilitiesResult } from "./types.js";
+import type {
+  CompletionRequest,
+  CompletionResult,
+  EngineV1,
+  ProbabilitiesOptions,
+  ProbabilitiesResult,
+} from "./types.js";
 
 /** Where cached answers live (the run store implements it). */
 export interface EngineCache {
@@ -73,9 +79,9 @@ export class CachedEngine implements EngineV1 {
   async nextTokenProbabilities(
     prompt: string,
     candidates: readonly string[],
-    options?: { signal?: AbortSignal },
+    options?: ProbabilitiesOptions,
   ): Promise<ProbabilitiesResult> {
-    const k = key(["probabilities", this.identity, prompt, candidates]);
+    const k = key(["probabilities", this.identity, prompt, candidates, options?.plainSpans ?? null]);
     const hit = this.cache.cacheGet(k) as ProbabilitiesResult | undefined;
     if (hit) {
       this.hits++;

@@ -17,6 +17,7 @@ import type {
   CompletionResult,
   EngineCapabilities,
   EngineV1,
+  ProbabilitiesOptions,
   ProbabilitiesResult,
 } from "./types.js";
 
@@ -74,6 +75,8 @@ const DEFAULT_CAPABILITIES: EngineCapabilities = {
   parallelSamples: true,
   reportsStopSequence: true,
   seed: true,
+  // it tokenises nothing: no text it is given can become a control token
+  plainSpans: true,
 };
 
 function commonPrefixLength(a: string, b: string): number {
@@ -132,9 +135,13 @@ export class ScriptedEngine implements EngineV1 {
     return { choices, usage: { promptTokens, reusedPromptTokens, generatedTokens } };
   }
 
-  async nextTokenProbabilities(prompt: string, candidates: readonly string[]): Promise<ProbabilitiesResult> {
+  async nextTokenProbabilities(
+    prompt: string,
+    candidates: readonly string[],
+    options: ProbabilitiesOptions = {},
+  ): Promise<ProbabilitiesResult> {
     this.calls.push({ method: "nextTokenProbabilities", request: { prompt, candidates } });
-    await this.wait();
+    await this.wait(options.signal);
     if (!this.capabilities.candidateLogprobs || !this.options.probabilities) {
       throw new EngineCapabilityError(
         "candidateLogprobs",
@@ -152,11 +159,26 @@ export class ScriptedEngine implements EngineV1 {
     };
   }
 
+  /** Calls that ended because their signal aborted (a client gone, a timeout). */
+  aborts = 0;
+
+  /** The simulated latency; an abort ends the wait at once, as a real engine stops generating. */
   private async wait(signal?: AbortSignal): Promise<void> {
     const ms = this.options.latencyMs ?? 0;
-    if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
-    if (signal?.aborted)
-      throw new EngineError("request aborted", { isRetryable: false, cause: signal.reason });
+    if (ms > 0)
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, ms);
+        function done() {
+          clearTimeout(timer);
+          signal?.removeEventListener("abort", done);
+          resolve();
+        }
+        signal?.addEventListener("abort", done, { once: true });
+      });
+    if (signal?.aborted) {
+      this.aborts++;
+      throw new EngineError("request aborted", { isRetryable: false, code: "aborted", cause: signal.reason });
+    }
   }
 
   private nextReply(request: CompletionRequest, sampleIndex: number): ScriptedReply {

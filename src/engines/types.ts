@@ -28,6 +28,12 @@ export interface CompletionRequest {
   topLogprobs?: number;
   /** Alternatives for every generated token, as an OpenAI-style server must return them. */
   logprobsEveryToken?: boolean;
+  /**
+   * Character ranges `[start, end)` of `prompt` holding untrusted text (the candidate solution):
+   * an engine that tokenises prompts itself (`capabilities.plainSpans`) reads them as plain text,
+   * never as control tokens; the rest of the prompt is tokenised with special tokens parsed.
+   */
+  plainSpans?: readonly (readonly [number, number])[];
   signal?: AbortSignal;
 }
 
@@ -67,6 +73,12 @@ export interface CandidateLogprob {
   tokens: number;
 }
 
+export interface ProbabilitiesOptions {
+  signal?: AbortSignal;
+  /** As in `CompletionRequest.plainSpans`. */
+  plainSpans?: readonly (readonly [number, number])[];
+}
+
 export interface ProbabilitiesResult {
   candidates: CandidateLogprob[];
   usage: EngineUsage;
@@ -92,6 +104,12 @@ export interface EngineCapabilities {
   seed: boolean;
   /** Context window in tokens, when known. */
   maxContext?: number;
+  /**
+   * The engine honours `plainSpans`: text in them can never become control tokens. Engines that
+   * send the raw prompt to a server cannot promise it (the server tokenises) — candidate text with
+   * special-token strings is then refused or escaped by the verifier. Default false.
+   */
+  plainSpans?: boolean;
   /**
    * How many calls the engine serves at once to good effect: run loops keep this many items in
    * flight by default (HTTP: endpoints × per-endpoint window; the embedded engine: 1). Default 1.
@@ -123,7 +141,7 @@ export interface EngineV1 {
   nextTokenProbabilities(
     prompt: string,
     candidates: readonly string[],
-    options?: { signal?: AbortSignal },
+    options?: ProbabilitiesOptions,
   ): Promise<ProbabilitiesResult>;
   /** Releases models, sockets, contexts. */
   close?(): Promise<void>;

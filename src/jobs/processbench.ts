@@ -25,6 +25,7 @@ import {
   openEngine,
   openStore,
   planVerifier,
+  refuseSpecialTokens,
   type StoreChoice,
   verifierForRun,
 } from "./setup.js";
@@ -95,6 +96,7 @@ export async function processBenchJob(
     const mine = options.shard
       ? all.filter((i) => i.index % options.shard!.count === options.shard!.index)
       : all;
+    refuseSpecialTokens(engine, plan, mine, "ProcessBench items");
     let verifier: Verifier | undefined;
     const predictions: SubsetPrediction[] = [];
     const labelled: { id: string; label: number; verification: Verification }[] = [];

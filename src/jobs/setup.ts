@@ -5,6 +5,8 @@
  */
 import { createHash, randomInt } from "node:crypto";
 import { resolve } from "node:path";
+import type { SolutionInput } from "../core/types.js";
+import { InputError } from "../datasets/jsonl.js";
 import { type ResolvedChatTemplate, resolveChatTemplate } from "../engines/chat-template-source.js";
 import { createEngine, type EngineEnvironment } from "../engines/create.js";
 import type { EngineSpecInput } from "../engines/spec.js";
@@ -12,6 +14,7 @@ import type { Engine } from "../engines/types.js";
 import type { RunRecord } from "../store/run-store.js";
 import { RunStore } from "../store/run-store.js";
 import { createVerifier } from "../verifier/create.js";
+import { findSpecialTokenIn, SpecialTokenError } from "../verifier/input-guard.js";
 import {
   type VerifierSettings,
   type VerifierSettingsInput,
@@ -92,6 +95,29 @@ export function planVerifier(engine: Engine, input: VerifierSettingsInput, cwd?:
       settings: settings.seed === undefined ? rest : settings,
     },
   };
+}
+
+/**
+ * Refuses, before any work, input whose candidate text holds a special-token string when the
+ * engine cannot keep it plain (an HTTP engine) and the settings say refuse — naming the item, the
+ * field and the string (`escape` breaks such strings instead; the embedded engine needs neither).
+ */
+export function refuseSpecialTokens(
+  engine: Engine,
+  plan: VerifierPlan,
+  items: readonly { key: string; value: SolutionInput }[],
+  source: string,
+): void {
+  if (engine.capabilities.plainSpans || plan.settings.specialTokens !== "refuse") return;
+  for (const item of items) {
+    const hit = findSpecialTokenIn(item.value, engine);
+    if (hit)
+      throw new InputError(
+        source,
+        undefined,
+        `item ${item.key}: ${new SpecialTokenError(hit.token, hit.field).message}`,
+      );
+  }
 }
 
 /**

@@ -22,6 +22,7 @@ import {
   openEngine,
   openStore,
   planVerifier,
+  refuseSpecialTokens,
   type StoreChoice,
   verifierForRun,
 } from "./setup.js";
@@ -100,6 +101,7 @@ export async function verifyJob(
     const mine = options.shard
       ? all.filter((i) => i.index % options.shard!.count === options.shard!.index)
       : all;
+    refuseSpecialTokens(engine, plan, mine, options.input.source);
     const config = {
       verifier: plan.identity,
       input: { ...options.input, items: options.items.length },

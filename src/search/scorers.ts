@@ -1,4 +1,5 @@
 /** Prefix scorers: how a search asks a verifier about a partial solution. */
+import { SpecialTokenError } from "../verifier/input-guard.js";
 import type { Verifier } from "../verifier/types.js";
 import type { PrefixScorer } from "./types.js";
 
@@ -6,8 +7,15 @@ import type { PrefixScorer } from "./types.js";
 export function verifierScorer(verifier: Verifier): PrefixScorer {
   return {
     async score(problem, steps, signal) {
-      const v = await verifier.verify({ problem, steps }, signal);
-      return { score: v.score, tokens: v.usage.promptTokens + v.usage.generatedTokens };
+      try {
+        const v = await verifier.verify({ problem, steps }, signal);
+        return { score: v.score, tokens: v.usage.promptTokens + v.usage.generatedTokens };
+      } catch (error) {
+        // a generated candidate holding a special-token string that the verifier must refuse
+        // (an HTTP verifier under --special-tokens refuse): that candidate has no score
+        if (error instanceof SpecialTokenError) return { score: null, tokens: 0 };
+        throw error;
+      }
     },
   };
 }

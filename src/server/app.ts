@@ -12,11 +12,13 @@ import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ZodError } from "zod";
 import { splitSteps } from "../core/step-split.js";
+import type { SolutionInput } from "../core/types.js";
 import type { ChatTemplate } from "../engines/chat-template.js";
 import type { Engine } from "../engines/types.js";
 import { solutionSteps } from "../search/beam-search.js";
 import { rankCandidates } from "../search/best-of-n.js";
 import { createVerifier } from "../verifier/create.js";
+import { guardInput, SpecialTokenError, type SpecialTokenPolicy } from "../verifier/input-guard.js";
 import { settingsFromHttp, type VerifierSettingsInput } from "../verifier/settings.js";
 import type { Verification } from "../verifier/types.js";
 import { Admission } from "./admission.js";
@@ -171,6 +173,24 @@ export function createApp(options: ServerOptions) {
     return c.body(null, 499 as never);
   };
 
+  /**
+   * Why the request's candidate text cannot go to the engine (a special-token string an HTTP
+   * engine's server would parse, under the refuse policy), or null. Checked before admission: a
+   * refused request never takes a slot.
+   */
+  const refusedText = (req: Record<string, unknown>, inputs: SolutionInput[]): string | null => {
+    const policy: SpecialTokenPolicy = (settingsFromHttp(req).specialTokens ??
+      options.defaults?.specialTokens ??
+      "refuse") as SpecialTokenPolicy;
+    try {
+      for (const input of inputs) guardInput(input, engine, policy);
+      return null;
+    } catch (error) {
+      if (error instanceof SpecialTokenError) return error.message;
+      throw error;
+    }
+  };
+
   /** The request's verifier: serve's settings, overridden by what the request gives. */
   const verifierFor = (req: Record<string, unknown>, extra: VerifierSettingsInput = {}) =>
     createVerifier(
@@ -211,6 +231,8 @@ export function createApp(options: ServerOptions) {
     }
     const steps = req.steps ?? splitSteps(req.solution!);
     const input = { ...(req.id === undefined ? {} : { id: String(req.id) }), problem: req.problem, steps };
+    const refused = refusedText(req, [input]);
+    if (refused) return c.json(errorBody(refused, "special_token"), 400);
     const r = await admitted(c, (signal) => verifier.verify(input, signal));
     if (r === "full" || r === "timeout" || r === "gone") return refusal(c, r, "verification");
     return c.json(summary(r.value));

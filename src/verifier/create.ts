@@ -41,9 +41,10 @@ export function createVerifier(settings: VerifierSettingsInput, context: Verifie
         maxTokens: s.maxTokens,
         ...(s.temperature === undefined ? {} : { temperature: s.temperature }),
         ...(s.seed === undefined ? {} : { seed: s.seed }),
+        specialTokens: s.specialTokens,
       });
     case "disc-prm":
     case "math-shepherd":
-      return new DiscPrmVerifier(engine, method);
+      return new DiscPrmVerifier(engine, method, 0.5, s.specialTokens);
   }
 }

@@ -10,6 +10,7 @@ import { addUsage, emptyUsage, type SolutionInput, type StepVerdict } from "../c
 import { EngineCapabilityError } from "../engines/errors.js";
 import type { Engine } from "../engines/types.js";
 import { summariseChains } from "./aggregate.js";
+import { guardInput, type SpecialTokenPolicy } from "./input-guard.js";
 import type { ChainOutcome, Verification, Verifier } from "./types.js";
 
 export type DiscFormat = "disc-prm" | "math-shepherd";
@@ -20,6 +21,7 @@ export class DiscPrmVerifier implements Verifier {
     private readonly engine: Engine,
     private readonly format: DiscFormat,
     private readonly threshold = 0.5,
+    private readonly specialTokens: SpecialTokenPolicy = "refuse",
   ) {
     this.name = `discriminative:${format}`;
     if (!engine.capabilities.candidateLogprobs) {
@@ -30,7 +32,8 @@ export class DiscPrmVerifier implements Verifier {
     }
   }
 
-  async verify(input: SolutionInput, signal?: AbortSignal): Promise<Verification> {
+  async verify(raw: SolutionInput, signal?: AbortSignal): Promise<Verification> {
+    const input = guardInput(raw, this.engine, this.specialTokens);
     const steps = input.steps.length === 0 ? [""] : input.steps;
     const prefixes =
       this.format === "disc-prm"
@@ -40,7 +43,11 @@ export class DiscPrmVerifier implements Verifier {
     let usage = emptyUsage();
     // engine failures propagate (the run loop keeps such items apart as failed, never scored)
     for (const prefix of prefixes) {
-      const r = await this.engine.nextTokenProbabilities(prefix, ["+", "-"], signal ? { signal } : {});
+      // no chat template here: the whole prefix is question and steps, all of it plain text
+      const r = await this.engine.nextTokenProbabilities(prefix, ["+", "-"], {
+        plainSpans: [[0, prefix.length]],
+        ...(signal ? { signal } : {}),
+      });
       usage = addUsage(usage, {
         promptTokens: r.usage.promptTokens,
         reusedPromptTokens: r.usage.reusedPromptTokens,

@@ -11,7 +11,8 @@ import type { ChatTemplate } from "../engines/chat-template.js";
 import type { Engine } from "../engines/types.js";
 import { boxedAnswer } from "../grading/extract.js";
 import { summariseChains } from "./aggregate.js";
-import { buildPrompt } from "./prompt.js";
+import { guardInput, type SpecialTokenPolicy } from "./input-guard.js";
+import { buildPromptParts } from "./prompt.js";
 import type { ChainOutcome, Verification, Verifier } from "./types.js";
 
 export type JudgeTemplate = "judge-single" | "judge-badstep" | "judge-each";
@@ -24,6 +25,7 @@ export interface JudgeVerifierOptions {
   maxTokens?: number;
   temperature?: number;
   seed?: number;
+  specialTokens?: SpecialTokenPolicy;
 }
 
 export interface JudgeReading {
@@ -73,7 +75,11 @@ export class JudgeVerifier implements Verifier {
   async verify(input: SolutionInput, signal?: AbortSignal): Promise<Verification> {
     const o = this.options;
     const stepCount = Math.max(1, input.steps.length);
-    const prompt = buildPrompt(input, { template: o.template, chatTemplate: o.chatTemplate });
+    const parts = buildPromptParts(guardInput(input, o.engine, o.specialTokens ?? "refuse"), {
+      template: o.template,
+      chatTemplate: o.chatTemplate,
+    });
+    const prompt = parts.text;
     const k = o.k ?? 1;
     const temperature = o.temperature ?? (k > 1 ? 0.6 : 0);
     const chains: ChainOutcome[] = [];
@@ -83,6 +89,7 @@ export class JudgeVerifier implements Verifier {
       n: k,
       maxTokens: o.maxTokens ?? 8192,
       temperature,
+      plainSpans: [parts.user],
       // greedy answers do not depend on the seed; leaving it out keeps them cacheable
       ...(o.seed === undefined || temperature === 0 ? {} : { seed: o.seed }),
       ...(o.engine.eosToken ? { stop: [o.engine.eosToken] } : {}),

@@ -148,6 +148,13 @@ export const THINKPRM_FIELDS = [
     help: "probabilities (the P(Yes) share) or vote (the chain's own Yes/No, for engines without logprobs)",
   },
   {
+    key: "specialTokens",
+    schema: z.enum(["refuse", "escape"]).default("refuse"),
+    flag: "--special-tokens <how>",
+    http: "special_tokens",
+    help: "candidate text holding a special-token string (<|im_end|>, <｜end▁of▁sentence｜>, …) for an HTTP engine, whose server would read it as a control token: refuse it, or escape it (a zero-width space after its '<'); the embedded engine always reads candidate text as plain text",
+  },
+  {
     key: "prefixMode",
     schema: z.boolean().optional(),
     flag: null,

@@ -12,7 +12,8 @@ import { EngineCapabilityError, EngineError } from "../engines/errors.js";
 import type { CompletionChoice, Engine, EngineUsage } from "../engines/types.js";
 import { summariseChains } from "./aggregate.js";
 import { evaluateChain } from "./chain-outcome.js";
-import { buildPrompt, thinkingIsOpen } from "./prompt.js";
+import { guardInput } from "./input-guard.js";
+import { buildPromptParts, type PromptParts, thinkingIsOpen } from "./prompt.js";
 import {
   THINKING_ROUND_TRIGGERS,
   type VerifySettings,
@@ -20,6 +21,18 @@ import {
   verifySettingsSchema,
 } from "./settings.js";
 import type { ChainOutcome, Verification, Verifier } from "./types.js";
+
+/** The prompt of one verification, with what the engine and the decision need to know of it. */
+interface PromptContext {
+  prompt: string;
+  /** The user message's span: engines keep it plain text. */
+  plainSpans: readonly (readonly [number, number])[];
+  /** The template (not the candidate) left a `<think>` block open. */
+  thinking: boolean;
+}
+
+/** How often a chain may go on past a quoted decision question within one round. */
+const MAX_QUOTE_CONTINUATIONS = 8;
 
 /** Stop strings that end a chain early at its first incorrect verdict. */
 export const EARLY_EXIT_STOPS = ["\\boxed{incorrect}", "\\boxed{\\text{incorrect}}"];
@@ -85,7 +98,12 @@ export class ThinkPrmVerifier implements Verifier {
 
   /** The raw prompt for a solution. */
   prompt(input: SolutionInput): string {
-    return buildPrompt(input, {
+    return this.promptParts(input).text;
+  }
+
+  /** The raw prompt with the span of its user message (the candidate's text lies there). */
+  promptParts(input: SolutionInput): PromptParts {
+    return buildPromptParts(input, {
       template: "thinkprm",
       chatTemplate: this.chatTemplate,
       layout: this.settings.layout,
@@ -94,32 +112,45 @@ export class ThinkPrmVerifier implements Verifier {
     });
   }
 
+  /**
+   * Verifies one solution. Candidate text never becomes control tokens: the engine reads the user
+   * message as plain text, or — for engines that cannot promise it — special-token strings are
+   * refused or escaped (`specialTokens`). Engine failures propagate (a verification the engine
+   * could not finish has no score).
+   */
   async verify(input: SolutionInput, signal?: AbortSignal): Promise<Verification> {
     const s = this.settings;
-    const prompt = this.prompt(input);
-    const stop = verifierStopStrings(prompt, {
+    const parts = this.promptParts(guardInput(input, this.engine, s.specialTokens));
+    const ctx: PromptContext = {
+      prompt: parts.text,
+      plainSpans: [parts.user],
+      // only the template's text after the message says whether thinking is open
+      thinking: thinkingIsOpen(parts.text, parts.user[1]),
+    };
+    const stop = verifierStopStrings(parts.text, {
       ...(this.engine.eosToken ? { eosToken: this.engine.eosToken } : {}),
       prefixMode: s.prefixMode ?? s.layout === "numbered",
       stepMax: s.stepMax,
     });
     if (s.earlyExit) stop.push(...EARLY_EXIT_STOPS);
-    const raws = await this.generateChains(prompt, stop, signal);
+    const raws = await this.generateChains(ctx, stop, signal);
     const stepCount = Math.max(1, input.steps.length);
     const chains: ChainOutcome[] = [];
     for (const raw of raws) {
-      const decision = await this.decide(prompt, raw, signal);
+      const decision = await this.decide(ctx, raw, signal);
       chains.push(evaluateChain(raw, decision, stepCount, s));
     }
-    return summariseChains(input.id, prompt, stepCount, chains);
+    return summariseChains(input.id, parts.text, stepCount, chains);
   }
 
-  private sampling(signal: AbortSignal | undefined) {
+  private sampling(ctx: PromptContext, signal: AbortSignal | undefined) {
     const s = this.settings;
     const temperature = this.temperature();
     const topLogprobs = s.stepScores ? Math.min(20, this.engine.capabilities.topLogprobs) : 0;
     return {
       maxTokens: s.maxTokens,
       temperature,
+      plainSpans: ctx.plainSpans,
       ...(s.topP === undefined ? {} : { topP: s.topP }),
       ...(topLogprobs > 0 ? { topLogprobs } : {}),
       ...(signal ? { signal } : {}),
@@ -141,9 +172,13 @@ export class ThinkPrmVerifier implements Verifier {
   }
 
   /** K first rounds (one request with n = K when the engine can), then each chain's later rounds. */
-  private async generateChains(prompt: string, stop: string[], signal?: AbortSignal): Promise<RawChain[]> {
+  private async generateChains(
+    ctx: PromptContext,
+    stop: string[],
+    signal?: AbortSignal,
+  ): Promise<RawChain[]> {
     const s = this.settings;
-    const base = { prompt, stop, ...this.sampling(signal) };
+    const base = { prompt: ctx.prompt, stop, ...this.sampling(ctx, signal) };
     const firsts: { choice: CompletionChoice; usage: TokenUsage }[] = [];
     // engine failures propagate: a chain the server never wrote is an outage, not a verdict, and
     // the run loop keeps the item apart (failed, retried on resume) instead of scoring it
@@ -168,14 +203,14 @@ export class ThinkPrmVerifier implements Verifier {
     }
     const chains: RawChain[] = [];
     for (const [index, first] of firsts.entries())
-      chains.push(await this.continueRounds(index, prompt, base, first.choice, first.usage));
+      chains.push(await this.continueRounds(index, ctx, base, first.choice, first.usage));
     return chains;
   }
 
   /** Rounds 2..R: the trigger phrase is appended right after the previous round's text. */
   private async continueRounds(
     index: number,
-    prompt: string,
+    ctx: PromptContext,
     base: Parameters<Engine["complete"]>[0],
     first: CompletionChoice,
     firstUsage: TokenUsage,
@@ -208,7 +243,42 @@ export class ThinkPrmVerifier implements Verifier {
       chain.roundEnds.push(chain.text.length);
       chain.roundTokens.push(choice.generatedTokens);
     };
+    /**
+     * A stop at "Is the solution correct?" while the template's `<think>` is still open is the
+     * chain quoting the question (a candidate step that contains it, restated) — the trained
+     * decision comes only after `</think>`, itself a stop. In paper mode the chain goes on past the
+     * quote, within the round's budget, so a quote cannot cut the verification short and hide a
+     * later wrong step; the July client's behaviour (`--decision sglang`) stops there.
+     */
+    const continueQuotes = async (r: number) => {
+      for (let q = 0; q < MAX_QUOTE_CONTINUATIONS; q++) {
+        if (chain.lastStop !== DECISION_QUESTION || !ctx.thinking || this.settings.decisionMode !== "paper")
+          return;
+        const left = this.settings.maxTokens - chain.roundTokens.at(-1)!;
+        if (left <= 0) return;
+        chain.text += DECISION_QUESTION;
+        chain.tokens?.push({ text: DECISION_QUESTION, logprob: 0 });
+        const res = await this.engine.complete({
+          ...base,
+          prompt: ctx.prompt + chain.text,
+          n: 1,
+          maxTokens: left,
+          ...this.seedFor(index + 1000 * r + 100 * (q + 1)),
+        });
+        chain.usage = addUsage(chain.usage, fromEngineUsage(res.usage));
+        extend(res.choices[0]!);
+      }
+    };
+    /** More of the current round (after a quoted question). */
+    const extend = (choice: CompletionChoice) => {
+      chain.rounds--;
+      const before = chain.roundTokens.pop()!;
+      chain.roundEnds.pop();
+      take(choice);
+      chain.roundTokens[chain.roundTokens.length - 1]! += before;
+    };
     take(first);
+    await continueQuotes(0);
     const s = this.settings;
     for (let r = 1; r < s.rounds && !chain.earlyExit && chain.finishReason !== "length"; r++) {
       const trigger = THINKING_ROUND_TRIGGERS[r - 1]!;
@@ -216,12 +286,13 @@ export class ThinkPrmVerifier implements Verifier {
       chain.tokens?.push({ text: trigger, logprob: 0 });
       const res = await this.engine.complete({
         ...base,
-        prompt: prompt + chain.text,
+        prompt: ctx.prompt + chain.text,
         n: 1,
         ...this.seedFor(index + 1000 * r),
       });
       chain.usage = addUsage(chain.usage, fromEngineUsage(res.usage));
       take(res.choices[0]!);
+      await continueQuotes(r);
     }
     return chain;
   }
@@ -233,20 +304,21 @@ export class ThinkPrmVerifier implements Verifier {
    * `…\boxed{…}\n</think>\nIs the solution correct?`. The July client (`sglang` mode) appends the
    * question without `</think>` (thinkprm-spec.md §8.2 item 4); that mode keeps its behaviour.
    */
-  private async decide(prompt: string, raw: RawChain, signal?: AbortSignal): Promise<Decision> {
+  private async decide(ctx: PromptContext, raw: RawChain, signal?: AbortSignal): Promise<Decision> {
     if (raw.finishReason === "length" && this.settings.onTruncated === "invalid") {
       return { kind: "skipped", usage: emptyUsage() };
     }
     const spec = DECISION_SPECS[this.settings.decisionMode];
     const closeThink =
-      this.settings.decisionMode === "paper" && thinkingIsOpen(prompt) && raw.lastStop !== DECISION_QUESTION;
+      this.settings.decisionMode === "paper" && ctx.thinking && raw.lastStop !== DECISION_QUESTION;
     const closing = closeThink ? `${raw.text.endsWith("\n") ? "" : "\n"}</think>` : "";
-    const decisionPrompt = prompt + raw.text + closing + spec.predecision;
+    const decisionPrompt = ctx.prompt + raw.text + closing + spec.predecision;
     if (this.settings.scoreWith === "vote") {
       const res = await this.engine.complete({
         prompt: decisionPrompt,
         maxTokens: 3,
         temperature: 0,
+        plainSpans: ctx.plainSpans,
         ...(signal ? { signal } : {}),
       });
       const word = res.choices[0]?.text.trim().toLowerCase() ?? "";

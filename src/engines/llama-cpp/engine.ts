@@ -15,6 +15,7 @@ import { randomInt } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { basename } from "node:path";
 import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
+import { findSpecialTokens } from "../../core/special-tokens.js";
 import type { ChatTemplate } from "../chat-template.js";
 import { EngineError } from "../errors.js";
 import { fileDigest } from "../file-digest.js";
@@ -24,9 +25,10 @@ import type {
   CompletionResult,
   EngineCapabilities,
   EngineV1,
+  ProbabilitiesOptions,
   ProbabilitiesResult,
 } from "../types.js";
-import { chatTemplateFromGguf, type GgufHeader, validateGguf } from "./gguf-reader.js";
+import { addedTokenTexts, chatTemplateFromGguf, type GgufHeader, validateGguf } from "./gguf-reader.js";
 import { loadNodeLlamaCpp } from "./load.js";
 import { findStop, TextPieces } from "./text-pieces.js";
 
@@ -74,13 +76,15 @@ export class LlamaCppEngine implements EngineV1 {
   readonly eosToken?: string;
   readonly chatTemplate?: ChatTemplate;
   readonly threads: number;
+  /** The texts of the vocabulary's control and user-defined tokens (what plain text must never match). */
+  private readonly addedTokens: string[];
   private readonly mutex = new Mutex();
   /**
    * Texts whose tokens are known because this engine produced them (a prompt it tokenised plus what
    * it generated). A later prompt that continues one of them keeps those exact tokens, so the KV
    * cache is reused even where re-tokenising the generated text would split it differently.
    */
-  private known: { text: string; ids: Token[] }[] = [];
+  private known: { text: string; ids: Token[]; plain: string }[] = [];
 
   private constructor(
     private readonly model: LlamaModel,
@@ -96,6 +100,7 @@ export class LlamaCppEngine implements EngineV1 {
     this.threads = threads;
     const eos = model.tokens.eos;
     if (eos !== null) this.eosToken = model.detokenize([eos], true);
+    this.addedTokens = addedTokenTexts(header);
     const template = chatTemplateFromGguf(header, basename(options.modelPath));
     if (template) this.chatTemplate = template;
     this.capabilities = {
@@ -109,6 +114,7 @@ export class LlamaCppEngine implements EngineV1 {
       maxContext: context.contextSize,
       // one KV cache, calls serialised: more items in flight only queue
       concurrency: 1,
+      plainSpans: true,
     };
   }
 
@@ -142,9 +148,22 @@ export class LlamaCppEngine implements EngineV1 {
     return new LlamaCppEngine(model, context, sequences, options, threads, digest, header);
   }
 
-  /** Token ids of a text with this model's tokenizer, special tokens parsed. */
-  tokenize(text: string): number[] {
-    return this.tokenizePrompt(text);
+  /**
+   * Token ids of a text with this model's tokenizer: special tokens parsed, except inside
+   * `plainSpans` (character ranges read as plain text).
+   */
+  tokenize(text: string, plainSpans?: readonly (readonly [number, number])[]): number[] {
+    return this.tokenizePrompt(text, plainSpans);
+  }
+
+  /** The text of token ids, special tokens written out. */
+  detokenize(ids: readonly number[]): string {
+    return this.model.detokenize(ids as Token[], true);
+  }
+
+  /** Whether a token id is a special (control) token of this model. */
+  isSpecialToken(id: number): boolean {
+    return this.model.isSpecialToken(id as Token);
   }
 
   /** Tokens of a text with this model's tokenizer (e.g. for length filters). */
@@ -158,17 +177,74 @@ export class LlamaCppEngine implements EngineV1 {
     this.known = [];
   }
 
-  private tokenizePrompt(prompt: string): Token[] {
-    let best: { text: string; ids: Token[] } | undefined;
+  private tokenizePrompt(prompt: string, plainSpans?: readonly (readonly [number, number])[]): Token[] {
+    let best: { text: string; ids: Token[]; plain: string } | undefined;
+    const plain = JSON.stringify(plainSpans ?? []);
+    // a known prefix is reused only when it was tokenised with the same plain spans
     for (const k of this.known)
-      if (prompt.startsWith(k.text) && k.text.length > (best?.text.length ?? 0)) best = k;
-    if (!best) return this.model.tokenize(prompt, true);
+      if (k.plain === plain && prompt.startsWith(k.text) && k.text.length > (best?.text.length ?? 0))
+        best = k;
+    if (!best) return this.tokenizeFrom(prompt, 0, plainSpans);
     const rest = prompt.slice(best.text.length);
-    return rest ? [...best.ids, ...this.model.tokenize(rest, true)] : [...best.ids];
+    return rest ? [...best.ids, ...this.tokenizeFrom(rest, best.text.length, plainSpans)] : [...best.ids];
   }
 
-  private remember(text: string, ids: Token[]): void {
-    this.known = [{ text, ids }, ...this.known.filter((k) => k.text !== text)].slice(0, 16);
+  /**
+   * Tokens of `text` (which starts at `offset` of the prompt): the parts inside plain spans as
+   * plain text — a candidate's `<｜end▁of▁sentence｜>` stays characters — the rest with special
+   * tokens parsed. The spans sit between the template's own special tokens, where tokenizers split
+   * anyway, so the ids equal those of a tokenizer that splits on special tokens first.
+   */
+  private tokenizeFrom(
+    text: string,
+    offset: number,
+    plainSpans?: readonly (readonly [number, number])[],
+  ): Token[] {
+    const end = offset + text.length;
+    const spans = (plainSpans ?? [])
+      .map(([a, b]) => [Math.max(a, offset), Math.min(b, end)] as const)
+      .filter(([a, b]) => b > a)
+      .sort((x, y) => x[0] - y[0]);
+    if (spans.length === 0) return this.model.tokenize(text, true);
+    const out: Token[] = [];
+    let at = offset;
+    for (const [a, b] of spans) {
+      if (a > at) out.push(...this.model.tokenize(text.slice(at - offset, a - offset), true));
+      if (b > Math.max(a, at))
+        out.push(...this.tokenizePlain(text.slice(Math.max(a, at) - offset, b - offset)));
+      at = Math.max(at, b);
+    }
+    if (at < end) out.push(...this.model.tokenize(text.slice(at - offset), true));
+    return out;
+  }
+
+  /**
+   * Untrusted text as plain text. llama.cpp's tokenizer without special-token parsing still matches
+   * *user-defined* added tokens (R1's `<think>`), so every occurrence of any added token's text —
+   * the model's own, the known ones, anything shaped like one — gets a tokenisation boundary just
+   * after its first character: no added or control token can match, and the bytes are unchanged.
+   */
+  private tokenizePlain(text: string): Token[] {
+    const hits = findSpecialTokens(text, this.addedTokens);
+    if (hits.length === 0) return this.model.tokenize(text, false);
+    const out: Token[] = [];
+    let from = 0;
+    for (const h of hits) {
+      const cut = h.index + 1;
+      if (cut <= from) continue;
+      out.push(...this.model.tokenize(text.slice(from, cut), false));
+      from = cut;
+    }
+    if (from < text.length) out.push(...this.model.tokenize(text.slice(from), false));
+    return out;
+  }
+
+  private remember(text: string, ids: Token[], plainSpans?: readonly (readonly [number, number])[]): void {
+    const plain = JSON.stringify(plainSpans ?? []);
+    this.known = [
+      { text, ids, plain },
+      ...this.known.filter((k) => k.text !== text || k.plain !== plain),
+    ].slice(0, 16);
   }
 
   /**
@@ -187,7 +263,7 @@ export class LlamaCppEngine implements EngineV1 {
 
   complete(request: CompletionRequest): Promise<CompletionResult> {
     return this.mutex.run(async () => {
-      const tokens = this.tokenizePrompt(request.prompt);
+      const tokens = this.tokenizePrompt(request.prompt, request.plainSpans);
       if (tokens.length === 0) throw new EngineError("the prompt is empty");
       if (tokens.length >= this.context.contextSize) {
         throw new EngineError(
@@ -207,7 +283,11 @@ export class LlamaCppEngine implements EngineV1 {
           const seed = request.seed === undefined ? randomInt(2 ** 31) : request.seed + i;
           const { choice, prefix } = await this.generate(seq, rest, tokens.length, request, seed);
           results[i] = { choice, rest: rest.length, reused };
-          this.remember(request.prompt + prefix.text, [...tokens, ...(prefix.ids as Token[])]);
+          this.remember(
+            request.prompt + prefix.text,
+            [...tokens, ...(prefix.ids as Token[])],
+            request.plainSpans,
+          );
         }
       });
       await Promise.all(lanes);
@@ -333,9 +413,15 @@ export class LlamaCppEngine implements EngineV1 {
     return { choice, prefix: text.tokenisedPrefix() };
   }
 
-  nextTokenProbabilities(prompt: string, candidates: readonly string[]): Promise<ProbabilitiesResult> {
+  nextTokenProbabilities(
+    prompt: string,
+    candidates: readonly string[],
+    options: ProbabilitiesOptions = {},
+  ): Promise<ProbabilitiesResult> {
     return this.mutex.run(async () => {
-      const tokens = this.tokenizePrompt(prompt);
+      if (options.signal?.aborted)
+        throw new EngineError("request aborted", { code: "aborted", cause: options.signal.reason });
+      const tokens = this.tokenizePrompt(prompt, options.plainSpans);
       const ids = candidates.map((c) => this.model.tokenize(c, false));
       const single = ids.every((t) => t.length === 1) && new Set(ids.map((t) => t[0])).size === ids.length;
       const { rest, reused } = await this.align(tokens);

@@ -216,3 +216,16 @@ export function chatTemplateFromGguf(
     ...(eosToken === undefined ? {} : { eosToken }),
   };
 }
+
+/** The texts of a GGUF's control (3) and user-defined (4) tokens, longer than one character. */
+export function addedTokenTexts(header: GgufHeader): string[] {
+  const tokens = header.metadata.get("tokenizer.ggml.tokens");
+  const types = header.metadata.get("tokenizer.ggml.token_type");
+  if (!Array.isArray(tokens) || !Array.isArray(types)) return [];
+  const out: string[] = [];
+  types.forEach((t, i) => {
+    const text = tokens[i];
+    if ((Number(t) === 3 || Number(t) === 4) && typeof text === "string" && text.length > 1) out.push(text);
+  });
+  return out;
+}

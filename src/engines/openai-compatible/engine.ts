@@ -14,6 +14,7 @@ import type {
   CompletionResult,
   EngineCapabilities,
   EngineV1,
+  ProbabilitiesOptions,
   ProbabilitiesResult,
 } from "../types.js";
 import { nodeFetch } from "./node-fetch.js";
@@ -230,7 +231,7 @@ export class OpenAICompatibleEngine implements EngineV1 {
   async nextTokenProbabilities(
     prompt: string,
     candidates: readonly string[],
-    options: { signal?: AbortSignal } = {},
+    options: ProbabilitiesOptions = {},
   ): Promise<ProbabilitiesResult> {
     if (!this.capabilities.candidateLogprobs) {
       throw new EngineCapabilityError(
