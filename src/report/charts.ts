@@ -175,7 +175,10 @@ export function reliabilityDiagram(series: ReliabilitySeries[], runs: readonly R
     ...(shown.length > 1 ? { title: "run", legend: { labelLimit: 260 } } : { legend: null }),
   } as const;
   const note = series
-    .map((s) => `${shown.length > 1 ? `${s.run}: ` : ""}ECE ${s.ece.toFixed(4)} over ${s.n} solutions`)
+    .map(
+      (s) =>
+        `${shown.length > 1 ? `${s.run}: ` : ""}ECE ${s.ece.toFixed(4)} over ${s.n} solution${s.n === 1 ? "" : "s"}`,
+    )
     .join(" · ");
   return {
     id: "reliability",
