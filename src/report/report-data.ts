@@ -1,106 +1,175 @@
 /**
- * What a report shows, derived from stored runs (pure): per-item rows for the chain viewer, the
- * numbers for the metric table, and the charts whose data exists.
+ * What the chain viewer shows, derived from stored results (pure): per item its problem, steps and
+ * every one of its K chains, cut into text, math and verdict segments for the page to typeset.
  */
 import type { RunRecord } from "../store/run-store.js";
-import {
-  accuracyVsN,
-  type ChartSpec,
-  chainLengthHistogram,
-  metricVsTokens,
-  reliabilityBins,
-  reliabilityDiagram,
-  scoreHistogram,
-} from "./charts.js";
+import { type Segment, splitChain, splitMath } from "./math-text.js";
+
+export interface ViewerChain {
+  /** 0-based index among the item's K chains. */
+  index: number;
+  valid: boolean;
+  score: number | null;
+  finishReason: string;
+  rounds: number;
+  /** Generated tokens of this chain, all rounds. */
+  tokens: number;
+  stepVerdicts: string[];
+  firstIncorrectStep: number;
+  issues: string[];
+  warnings: string[];
+  /** Why the chain stopped early, when early exit cut it at an incorrect step. */
+  earlyExit: string | null;
+  text: Segment[];
+}
 
 export interface ViewerItem {
   run: string;
   key: string;
-  problem: string;
-  steps: string[];
+  problem: Segment[];
+  steps: Segment[][];
   score: number | null;
   decision: string | null;
+  /** Per step, the majority verdict of the valid chains. */
   stepVerdicts: string[];
+  /** Per step, mean P(correct) at its verdict over the chains that judged it. */
+  stepScores: (number | null)[];
   firstIncorrectStep: number;
-  chain: string;
+  /** At least one chain is valid (the item has a score). */
   valid: boolean;
-  issues: string[];
   generatedTokens: number;
   /** Gold first-error step (ProcessBench convention: -1 when every step is correct). */
   goldFirstError: number | null;
   goldCorrect: boolean | null;
   /** The prediction disagrees with the gold label (first error or correctness). */
   disagrees: boolean;
+  chains: ViewerChain[];
+}
+
+interface StoredIssue {
+  code: string;
+  message: string;
+}
+
+interface StoredChain {
+  index?: number;
+  text: string;
+  valid: boolean;
+  issues?: StoredIssue[];
+  warnings?: StoredIssue[];
+  score?: number | null;
+  finishReason?: string;
+  rounds?: number;
+  stepVerdicts?: string[];
+  firstIncorrectStep?: number;
+  earlyExit?: { atStep: number; stepsSkipped: number; estimatedTokensSaved: number };
+  usage?: { generatedTokens?: number };
 }
 
 interface StoredVerification {
-  id?: string | null;
   score: number | null;
   decision: string | null;
+  stepCount?: number;
   stepVerdicts: string[];
+  stepScores?: (number | null)[];
   firstIncorrectStep: number;
-  chains: { text: string; valid: boolean; issues: { code: string; message: string }[] }[];
-  usage: { generatedTokens: number };
+  chains?: StoredChain[];
+  usage?: { generatedTokens?: number };
   input?: { problem: string; steps: string[] };
   gold?: { firstErrorStep?: number; correct?: boolean };
 }
 
+/** Stored results that are verifications (eval-bon stores score lists, synth stores samples). */
+function isVerification(value: unknown): value is StoredVerification {
+  return value !== null && typeof value === "object" && "stepVerdicts" in value;
+}
+
+const describeIssue = (i: StoredIssue) => `${i.code}: ${i.message}`;
+
+function viewerChain(c: StoredChain, k: number, stepCount: number, fallbackTokens: number): ViewerChain {
+  const e = c.earlyExit;
+  return {
+    index: c.index ?? k,
+    valid: c.valid,
+    score: c.score ?? null,
+    finishReason: c.finishReason ?? "unknown",
+    rounds: c.rounds ?? 1,
+    tokens: c.usage?.generatedTokens ?? fallbackTokens,
+    stepVerdicts: c.stepVerdicts ?? [],
+    firstIncorrectStep: c.firstIncorrectStep ?? -1,
+    issues: (c.issues ?? []).map(describeIssue),
+    warnings: (c.warnings ?? []).map(describeIssue),
+    earlyExit: e
+      ? `stopped at step ${e.atStep + 1}, skipping ${e.stepsSkipped} step(s) (≈ ${e.estimatedTokensSaved} tokens saved)`
+      : null,
+    text: splitChain(c.text ?? "", stepCount),
+  };
+}
+
 export function viewerItems(run: RunRecord, results: { key: string; value: unknown }[]): ViewerItem[] {
-  // only verification results have chains to view (eval-bon stores score lists)
-  const verifications = results.filter(
-    ({ value }) => value !== null && typeof value === "object" && "stepVerdicts" in value,
-  );
-  return verifications.map(({ key, value }) => {
-    const v = value as StoredVerification;
+  return results.flatMap(({ key, value }) => {
+    if (!isVerification(value)) return [];
+    const v = value;
+    const steps = v.input?.steps ?? [];
+    const stepCount = v.stepCount ?? steps.length;
     const goldFirstError = v.gold?.firstErrorStep ?? null;
     const goldCorrect = v.gold?.correct ?? (goldFirstError === null ? null : goldFirstError === -1);
-    const chain = v.chains?.[0];
     const predictedCorrect = v.decision === null ? null : v.decision === "yes";
     const disagrees =
       (goldFirstError !== null && v.score !== null && v.firstIncorrectStep !== goldFirstError) ||
       (goldCorrect !== null && predictedCorrect !== null && predictedCorrect !== goldCorrect);
-    return {
-      run: run.id,
-      key,
-      problem: v.input?.problem ?? "",
-      steps: v.input?.steps ?? [],
-      score: v.score,
-      decision: v.decision,
-      stepVerdicts: v.stepVerdicts ?? [],
-      firstIncorrectStep: v.firstIncorrectStep ?? -1,
-      chain: chain?.text ?? "",
-      valid: (v.chains ?? []).some((c) => c.valid),
-      issues: (v.chains ?? []).flatMap((c) => c.issues.map((i) => `${i.code}: ${i.message}`)),
-      generatedTokens: v.usage?.generatedTokens ?? 0,
-      goldFirstError,
-      goldCorrect,
-      disagrees,
-    };
+    const chains = v.chains ?? [];
+    const generatedTokens = v.usage?.generatedTokens ?? 0;
+    // records written before chains carried their own usage: share the item's tokens evenly
+    const fallbackTokens = chains.length > 0 ? Math.round(generatedTokens / chains.length) : 0;
+    return [
+      {
+        run: run.id,
+        key,
+        problem: splitMath(v.input?.problem ?? ""),
+        steps: steps.map((s) => splitMath(s)),
+        score: v.score,
+        decision: v.decision,
+        stepVerdicts: v.stepVerdicts ?? [],
+        stepScores: v.stepScores ?? [],
+        firstIncorrectStep: v.firstIncorrectStep ?? -1,
+        valid: chains.some((c) => c.valid),
+        generatedTokens,
+        goldFirstError,
+        goldCorrect,
+        disagrees,
+        chains: chains.map((c, k) => viewerChain(c, k, stepCount, fallbackTokens)),
+      },
+    ];
   });
 }
 
-/** Charts for the items and any curves the run's metrics carry. */
-export function chartsFor(items: ViewerItem[], metrics: unknown): ChartSpec[] {
-  const charts: ChartSpec[] = [];
-  const scored = items.filter((i) => i.score !== null);
-  if (scored.length > 0) charts.push(scoreHistogram(scored.map((i) => i.score!)));
-  if (items.length > 0) charts.push(chainLengthHistogram(items.map((i) => i.generatedTokens)));
-  const labelled = scored.filter((i) => i.goldCorrect !== null);
-  if (labelled.length > 0) {
-    charts.push(
-      reliabilityDiagram(
-        reliabilityBins(
-          labelled.map((i) => i.score!),
-          labelled.map((i) => i.goldCorrect!),
-        ),
-      ),
-    );
-  }
-  const m = (metrics ?? {}) as {
-    bestOfN?: { n: number; method: string; accuracy: number }[];
-    scaling?: { tokens: number; value: number; series: string; metric?: string }[];
-  };
-  if (m.bestOfN?.length) charts.push(accuracyVsN(m.bestOfN));
-  if (m.scaling?.length) charts.push(metricVsTokens(m.scaling, m.scaling[0]!.metric ?? "F1"));
-  return charts;
+/** The colour of each run, in order (Tableau 10, as vega uses; cycled past ten runs). */
+export const RUN_COLOURS = [
+  "#4c78a8",
+  "#f58518",
+  "#54a24b",
+  "#e45756",
+  "#72b7b2",
+  "#b279a2",
+  "#eeca3b",
+  "#9d755d",
+  "#ff9da6",
+  "#bab0ac",
+] as const;
+
+export interface ReportRun {
+  record: RunRecord;
+  colour: string;
+  items: ViewerItem[];
+}
+
+export function reportRuns(
+  runs: { record: RunRecord; results: { key: string; value: unknown }[] }[],
+): ReportRun[] {
+  return runs.map((r, i) => ({
+    record: r.record,
+    colour: RUN_COLOURS[i % RUN_COLOURS.length]!,
+    items: viewerItems(r.record, r.results),
+  }));
 }

@@ -1,14 +1,30 @@
+/** `thinkprm report [runs…] -o report.html [--png dir]`: a self-contained HTML page of stored runs. */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildReport } from "../../report/build-report.js";
-import { renderPng } from "../../report/charts.js";
-import { RunStore } from "../../store/run-store.js";
+import { renderPng } from "../../report/chart-render.js";
+import { type RunRecord, RunStore } from "../../store/run-store.js";
 import { CliError, type CliIo, resolvePath } from "../io.js";
 
 export interface ReportOptions {
   store: string;
   out: string;
   png?: string;
+}
+
+/** The run an id or a unique id prefix names; an ambiguous prefix is an error, not a guess. */
+function findRun(all: RunRecord[], id: string, store: string): RunRecord {
+  const exact = all.find((r) => r.id === id);
+  if (exact) return exact;
+  const matches = all.filter((r) => r.id.startsWith(id));
+  if (matches.length === 1) return matches[0]!;
+  if (matches.length === 0) throw new CliError(`no run ${id} in ${store}; see thinkprm runs list`);
+  throw new CliError(
+    `run prefix ${id} matches ${matches.length} runs in ${store} (${matches
+      .slice(0, 5)
+      .map((r) => r.id)
+      .join(", ")}${matches.length > 5 ? ", …" : ""}); give more of the id`,
+  );
 }
 
 export async function runReport(io: CliIo, ids: string[], opts: ReportOptions): Promise<void> {
@@ -19,7 +35,9 @@ export async function runReport(io: CliIo, ids: string[], opts: ReportOptions): 
   try {
     const all = store.listRuns();
     if (all.length === 0) throw new CliError(`${opts.store} holds no runs yet`);
-    const runs = ids.length === 0 ? [all.at(-1)!] : ids.map((id) => store.getRun(id) ?? fail(id, opts.store));
+    const found = ids.length === 0 ? [all.at(-1)!] : ids.map((id) => findRun(all, id, opts.store));
+    // the same run named twice (an id and its prefix) is one column, not two
+    const runs = found.filter((r, i) => found.findIndex((x) => x.id === r.id) === i);
     const report = await buildReport(store, runs);
     writeFileSync(resolvePath(io, opts.out), report.html);
     io.stdout.write(
@@ -34,8 +52,4 @@ export async function runReport(io: CliIo, ids: string[], opts: ReportOptions): 
   } finally {
     store.close();
   }
-}
-
-function fail(id: string, store: string): never {
-  throw new CliError(`no run ${id} in ${store}; see thinkprm runs list`);
 }
