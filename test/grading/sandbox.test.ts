@@ -1,8 +1,8 @@
-// The sandbox's limits, proven with hostile programs. Every test runs real Python in real
-// namespaces; the suite is skipped (with the reason printed) only where Linux namespaces or
-// util-linux are missing.
+// The sandbox's limits, proven with hostile programs. Every test runs real Python in a real
+// bubblewrap sandbox; the suite is skipped (with the reason printed) only where the sandbox cannot
+// run (no bwrap, no user namespaces). The attacks of issue #13 are in sandbox-attacks.test.ts.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { homedir, tmpdir } from "node:os";
@@ -28,16 +28,26 @@ const processesMatching = (needle: string) =>
     .filter((l) => l.includes(needle));
 
 describe.skipIf(unavailable !== null)("the Python sandbox", () => {
-  it("runs a program with its input and removes its directory afterwards", async () => {
+  it("runs a program with its input in a private tmpfs folder the host never sees", async () => {
+    const scratch = `scratch-${process.pid}-${Date.now()}.txt`;
     const r = await run(
-      "import os\nn = int(input())\nprint(n * 2)\nprint(os.getcwd())\nopen('scratch.txt', 'w').write('ok')",
+      [
+        "import os",
+        "n = int(input())",
+        "print(n * 2)",
+        "print(os.getcwd())",
+        `open(${JSON.stringify(scratch)}, 'w').write('ok')`,
+        "print([l.split()[8] for l in open('/proc/self/mountinfo') if l.split()[4] == '/tmp'][0])",
+      ].join("\n"),
       "21\n",
     );
     expect(r.status).toBe("ok");
-    const [doubled, cwd] = r.stdout.trim().split("\n");
+    const [doubled, cwd, fsType] = r.stdout.trim().split("\n");
     expect(doubled).toBe("42");
-    expect(cwd).toContain("thinkprm-sandbox-");
-    expect(existsSync(cwd!)).toBe(false);
+    expect(cwd).toBe("/tmp/work");
+    expect(fsType).toBe("tmpfs");
+    expect(existsSync(join(cwd!, scratch))).toBe(false);
+    expect(readdirSync(tmpdir()).filter((e) => e.includes(scratch))).toEqual([]);
   }, 20_000);
 
   it("an infinite loop is stopped by the CPU limit", async () => {
@@ -95,28 +105,32 @@ describe.skipIf(unavailable !== null)("the Python sandbox", () => {
     }, 20_000);
   });
 
-  it("hides folders under /tmp too (a project checked out there)", async () => {
+  it("hides the host's /tmp without being told (a project checked out there)", async () => {
     const secretDir = mkdtempSync(join(tmpdir(), "thinkprm-secret-"));
     writeFileSync(join(secretDir, "secret.txt"), "s3cret");
     const code = `try:\n    print(open(${JSON.stringify(join(secretDir, "secret.txt"))}).read())\nexcept OSError as e:\n    print('unreadable', e.errno)`;
-    const r = await runPythonSandboxed([{ name: "main.py", content: code }], "", LIMITS, {
-      extraHidden: [secretDir],
-    });
+    const r = await run(code);
+    rmSync(secretDir, { recursive: true });
     expect(r.stdout).toBe("unreadable 2\n");
   }, 20_000);
 
-  it("cannot write outside its directory, nor read the project or home", async () => {
+  it("cannot write to the host, nor read the project or home", async () => {
     const stamp = `${process.pid}-${Date.now()}`;
-    const targets = [
-      join(tmpdir(), `escape-${stamp}`),
+    // folders of the host: not in the sandbox at all, or read-only
+    const shared = [
       join(REPO_ROOT, `escape-${stamp}`),
       join(homedir(), `escape-${stamp}`),
       `/var/tmp/escape-${stamp}`,
+    ];
+    // the sandbox's own /tmp and /dev/shm are private tmpfs: writable inside, invisible outside
+    const privateTargets = [
+      join(tmpdir(), `escape-${stamp}`),
       `/dev/shm/escape-${stamp}`,
+      `../escape-${stamp}`,
     ];
     const code = [
       "import os",
-      `for path in ${JSON.stringify([...targets, `../escape-${stamp}`])}:`,
+      `for path in ${JSON.stringify([...shared, ...privateTargets])}:`,
       "    try:",
       "        open(path, 'w').write('x')",
       "        print('WROTE', path)",
@@ -128,9 +142,11 @@ describe.skipIf(unavailable !== null)("the Python sandbox", () => {
       "    print('unreadable', e.errno)",
     ].join("\n");
     const r = await run(code);
-    expect(r.stdout).not.toContain("WROTE");
-    expect(r.stdout).toContain("unreadable");
-    for (const t of [...targets, join(tmpdir(), `escape-${stamp}`)]) expect(existsSync(t)).toBe(false);
+    const lines = r.stdout.trim().split("\n");
+    expect(lines.slice(0, shared.length).every((l) => l.startsWith("refused"))).toBe(true);
+    expect(lines.at(-1)).toMatch(/^unreadable/);
+    for (const t of [...shared, ...privateTargets.slice(0, 2), join(tmpdir(), `escape-${stamp}`)])
+      expect(existsSync(t)).toBe(false);
   }, 20_000);
 
   it("huge output is cut off, and memory is capped", async () => {
