@@ -13,7 +13,8 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
+import { buildSync } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CodeTest } from "../../src/datasets/livecodebench.js";
 import { type GradeOptions, gradeProgram, type ProgramGrade } from "../../src/grading/code.js";
@@ -46,21 +47,50 @@ const withDefaults = (options: GradeOptions = {}): GradeOptions => ({
 });
 const inProcess: Grader = (program, tests, options) => gradeProgram(program, tests, withDefaults(options));
 
+const unavailable = sandboxUnavailable();
+if (unavailable) console.warn(`sandbox attack tests skipped: ${unavailable}`);
+
+/**
+ * As root, the ordinary-user half runs the real grader in a process of uid 65534. The checkout may
+ * be unreadable to that uid (a clone in a private temporary folder), so the grader script is
+ * bundled (esbuild, which tsx brings) into a folder everyone can read.
+ */
+function bundleForNobody(): { script: string } | { skip: string } {
+  if (!isRoot || unavailable) return { skip: "not root" };
+  try {
+    const dir = mkdtempSync(join(tmpdir(), "thinkprm-grader-"));
+    chmodSync(dir, 0o755);
+    const script = join(dir, "grade-as-caller.mjs");
+    buildSync({
+      entryPoints: [join(REPO_ROOT, "test/grading/grade-as-caller.ts")],
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      outfile: script,
+      logLevel: "silent",
+    });
+    chmodSync(script, 0o644);
+    const probe = spawnSync("setpriv", [`--reuid=${NOBODY}`, "--clear-groups", "test", "-r", script]);
+    return probe.status === 0 ? { script } : { skip: `uid ${NOBODY} cannot read ${script}` };
+  } catch (e) {
+    return { skip: `cannot bundle the grader for uid ${NOBODY}: ${(e as Error).message}` };
+  }
+}
+const nobody = bundleForNobody();
+if (isRoot && "skip" in nobody) console.warn(`ordinary-user sandbox attacks skipped: ${nobody.skip}`);
+afterAll(() => {
+  if ("script" in nobody) rmSync(dirname(nobody.script), { recursive: true, force: true });
+});
+
 /** The real grader in a process of uid 65534 (this suite runs as root). */
 const asNobody: Grader = (program, tests, options) =>
   new Promise((resolve, reject) => {
+    if (!("script" in nobody)) return reject(new Error(nobody.skip));
     const child = spawn(
       "setpriv",
-      [
-        `--reuid=${NOBODY}`,
-        `--regid=${NOBODY}`,
-        "--clear-groups",
-        process.execPath,
-        "--import",
-        "tsx",
-        CALLER,
-      ],
-      { cwd: REPO_ROOT, env: { PATH: "/usr/bin:/bin", HOME: "/tmp", LANG: "C.UTF-8" } },
+      [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", process.execPath, nobody.script],
+      { cwd: "/", env: { PATH: "/usr/bin:/bin", HOME: "/", LANG: "C.UTF-8" } },
     );
     let out = "";
     let err = "";
@@ -75,20 +105,14 @@ const asNobody: Grader = (program, tests, options) =>
       resolve(r.grade);
     });
   });
-const CALLER = join(REPO_ROOT, "test/grading/grade-as-caller.ts");
-
-const unavailable = sandboxUnavailable();
-if (unavailable) console.warn(`sandbox attack tests skipped: ${unavailable}`);
-// as root, the ordinary-user run needs the checkout readable by uid 65534
-const nobodyBlocked =
-  isRoot && spawnSync("setpriv", [`--reuid=${NOBODY}`, "--clear-groups", "test", "-r", CALLER]).status !== 0
-    ? `uid ${NOBODY} cannot read ${CALLER}`
-    : null;
-if (nobodyBlocked) console.warn(`ordinary-user sandbox attacks skipped: ${nobodyBlocked}`);
 
 const modes: { name: string; grade: Grader }[] = [
   ...(isRoot ? [{ name: "as root", grade: inProcess }] : []),
-  ...(nobodyBlocked ? [] : [{ name: "as an ordinary user", grade: isRoot ? asNobody : inProcess }]),
+  ...(!isRoot
+    ? [{ name: "as an ordinary user", grade: inProcess }]
+    : "script" in nobody
+      ? [{ name: "as an ordinary user", grade: asNobody }]
+      : []),
 ];
 
 /** Host paths (not the sandbox's) where a file named `name` appears, searched two levels deep. */

@@ -1,7 +1,7 @@
 // The sandbox's limits, proven with hostile programs. Every test runs real Python in a real
 // bubblewrap sandbox; the suite is skipped (with the reason printed) only where the sandbox cannot
 // run (no bwrap, no user namespaces). The attacks of issue #13 are in sandbox-attacks.test.ts.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -163,4 +163,55 @@ describe.skipIf(unavailable !== null)("the Python sandbox", () => {
     );
     expect(r).toMatchObject({ status: "runtime_error", exitCode: 7 });
   }, 20_000);
+
+  it("the grader's death takes its sandboxes with it (--die-with-parent)", async () => {
+    const stamp = `orphan-${process.pid}-${Date.now()}`;
+    const grader = spawn(
+      process.execPath,
+      [
+        ...["--import", "tsx", "--input-type=module", "-e"],
+        `import { runPythonSandboxed } from "./src/grading/sandbox.ts";
+const code = "import os, sys\\nos.execv(sys.executable, [sys.executable, '-c', 'import time; time.sleep(60)', '${stamp}'])";
+void runPythonSandboxed([{ name: "main.py", content: code }], "", { ...${JSON.stringify(LIMITS)}, wallMs: 60000 });`,
+      ],
+      { cwd: REPO_ROOT, stdio: "ignore" },
+    );
+    for (let i = 0; i < 200 && processesMatching(stamp).length === 0; i++)
+      await new Promise((done) => setTimeout(done, 50));
+    expect(processesMatching(stamp)).toHaveLength(1);
+    grader.kill("SIGKILL");
+    await new Promise((done) => setTimeout(done, 1000));
+    expect(processesMatching(stamp)).toEqual([]);
+  }, 30_000);
+
+  it("fails closed, with the reason, where it cannot build a sandbox (no user namespaces)", () => {
+    // the grader inside a bwrap that forbids further user namespaces, as an ordinary uid
+    const r = spawnSync(
+      "bwrap",
+      [
+        ...["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"],
+        ...["--unshare-user", "--uid", "1234", "--gid", "1234", "--unshare-pid", "--disable-userns"],
+        ...[process.execPath, "--import", "tsx", "--input-type=module", "-e"],
+        `import { runPythonSandboxed, sandboxUnavailable } from "./src/grading/sandbox.ts";
+console.log(sandboxUnavailable());
+try {
+  await runPythonSandboxed([{ name: "main.py", content: "print('RAN')" }], "");
+} catch (e) {
+  console.log(e.name, e.code);
+}`,
+      ],
+      { cwd: REPO_ROOT, encoding: "utf8" },
+    );
+    const [why, error] = r.stdout.trim().split("\n");
+    expect(why).toMatch(/^bwrap cannot build the sandbox: bwrap: Creating new namespace failed/);
+    expect(error).toBe("SandboxError unavailable");
+    expect(r.stdout).not.toContain("RAN");
+  }, 30_000);
+
+  it("refuses file names that are not plain names", async () => {
+    for (const name of ["../main.py", "a/b.py", ".hidden", ""])
+      await expect(runPythonSandboxed([{ name, content: "" }], "", LIMITS, { entry: name })).rejects.toThrow(
+        /bad sandbox files/,
+      );
+  });
 });
