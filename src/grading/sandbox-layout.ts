@@ -113,6 +113,50 @@ export const BOOTSTRAP = [
   "exec(code, main.__dict__)",
 ].join("\n");
 
+/**
+ * Syscalls refused (EPERM) by a seccomp filter, per architecture: the kernel keyring (not
+ * namespaced: a session keyring inherited from the grader would be readable), and interfaces that
+ * are mostly kernel attack surface for a test program (bpf, perf events, userfaultfd, io_uring).
+ * Syscalls of any other ABI (x86's 32-bit and x32 entry points) are refused altogether.
+ */
+const REFUSED_SYSCALLS: Partial<Record<NodeJS.Architecture, { audit: number; numbers: number[] }>> = {
+  // add_key, request_key, keyctl, bpf, perf_event_open, userfaultfd, io_uring_setup/enter/register
+  x64: { audit: 0xc000003e, numbers: [248, 249, 250, 321, 298, 323, 425, 426, 427] },
+  arm64: { audit: 0xc00000b7, numbers: [217, 218, 219, 280, 241, 282, 425, 426, 427] },
+};
+
+/** The classic-BPF seccomp program bwrap loads (--seccomp), or null on another architecture. */
+export function seccompFilter(arch: NodeJS.Architecture = process.arch): Buffer | null {
+  const refused = REFUSED_SYSCALLS[arch];
+  if (!refused) return null;
+  const LD_ABS = 0x20;
+  const JEQ = 0x15;
+  const JGE = 0x35;
+  const RET = 0x06;
+  const ALLOW = 0x7fff_0000;
+  const EPERM = 0x0005_0000 | 1;
+  const n = refused.numbers.length;
+  // instructions: 0 load arch, 1 check arch, 2 load nr, 3 x32 check, 4.. one per syscall, allow, deny
+  const deny = 4 + n + 1;
+  const program: Array<[number, number, number, number]> = [
+    [LD_ABS, 0, 0, 4], // seccomp_data.arch
+    [JEQ, 0, deny - 2, refused.audit],
+    [LD_ABS, 0, 0, 0], // seccomp_data.nr
+    [JGE, deny - 4, 0, 0x4000_0000], // the x32 ABI
+    ...refused.numbers.map((nr, i): [number, number, number, number] => [JEQ, deny - (4 + i) - 1, 0, nr]),
+    [RET, 0, 0, ALLOW],
+    [RET, 0, 0, EPERM],
+  ];
+  const buf = Buffer.alloc(program.length * 8);
+  program.forEach(([code, jt, jf, k], i) => {
+    buf.writeUInt16LE(code, i * 8);
+    buf.writeUInt8(jt, i * 8 + 2);
+    buf.writeUInt8(jf, i * 8 + 3);
+    buf.writeUInt32LE(k >>> 0, i * 8 + 4);
+  });
+  return buf;
+}
+
 export interface BwrapRun {
   /** Each file and the descriptor its content arrives on. */
   files: ReadonlyArray<{ name: string; fd: number }>;
@@ -124,6 +168,8 @@ export interface BwrapRun {
   processes: number;
   /** Size of each private tmpfs (/tmp, /dev/shm). */
   tmpfsBytes: number;
+  /** The descriptor the seccomp filter arrives on, if any. */
+  seccompFd: number | null;
 }
 
 /** The bwrap arguments (after `bwrap`) for one run. */
@@ -148,6 +194,7 @@ export function bwrapArgs(layout: PythonLayout, run: BwrapRun): string[] {
     ...["--size", String(run.tmpfsBytes), "--tmpfs", "/tmp", "--dir", WORK_DIR],
     ...files,
     ...["--remount-ro", "/", "--chdir", WORK_DIR],
+    ...(run.seccompFd === null ? [] : ["--seccomp", String(run.seccompFd)]),
     "--",
     layout.executable,
     ...["-s", "-B", ...safePath, "-c", BOOTSTRAP],

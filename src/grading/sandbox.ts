@@ -10,6 +10,8 @@
  *   as an ordinary user, runs use the caller's uid inside user namespaces of their own;
  * - a read-only root with only the interpreter and its libraries, and private tmpfs folders that
  *   vanish with the namespace: the host never walks or deletes anything the program touched;
+ * - a seccomp filter refusing the kernel keyring (not namespaced) and bpf, perf events,
+ *   userfaultfd and io_uring (kernel attack surface no test program needs);
  * - CPU time, address space (per process), file size, processes and open files capped with
  *   rlimits; memory capped for the whole run (sandbox-memory.ts); stdout and stderr capped by the
  *   reader; the wall-time limit kills the whole sandbox, and so does the grader's death
@@ -18,6 +20,9 @@
  * reject with a SandboxError and nothing runs unsandboxed.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { closeSync, openSync, unlinkSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Readable, Writable } from "node:stream";
 import {
   type BwrapRun,
@@ -27,6 +32,7 @@ import {
   findBwrap,
   type PythonLayout,
   STARTED_FD,
+  seccompFilter,
 } from "./sandbox-layout.js";
 import { chooseMemoryCap, type MemoryCapKind, memoryCapFor } from "./sandbox-memory.js";
 
@@ -111,31 +117,42 @@ const uidOf = (slot: number) => UID_BASE + (slot % 0x200);
 
 const SHELL_JOIN = 'echo $$ > "$0" || exit 125; exec "$@"';
 
-function spawnArgs(plan: Plan, run: BwrapRun, uid: number | null, procsFile: string | null) {
+/** What to spawn: bwrap (behind a shell that joins the run's cgroup first, if any). */
+function spawnArgs(
+  plan: Plan,
+  run: BwrapRun,
+  uid: number | null,
+  procsFile: string | null,
+  extraFds: Array<"pipe" | number>,
+) {
   const args = bwrapArgs(plan.layout, run);
   const [file, argv] = procsFile
     ? ["/bin/sh", ["-c", SHELL_JOIN, procsFile, plan.bwrap, ...args]]
     : [plan.bwrap, args];
-  const stdio = [
-    "pipe",
-    "pipe",
-    "pipe",
-    "pipe",
-    ...run.files.filter((f) => f.fd > 2).map(() => "pipe" as const),
-  ] as const;
   // cwd "/": the run's uid may not be allowed into the grader's folder
   const options = {
     cwd: "/",
     env: { PATH: "/usr/bin:/bin" },
-    stdio: [...stdio],
+    stdio: ["pipe", "pipe", "pipe", "pipe", ...extraFds] as Array<"pipe" | number>,
     ...(uid === null ? {} : { uid, gid: uid }),
   };
   return { file, argv, options };
 }
 
+/** A descriptor holding the seccomp filter for a synchronous spawn (a file already unlinked). */
+function seccompFile(filter: Buffer): number {
+  const path = join(tmpdir(), `thinkprm-seccomp-${process.pid}-${Date.now()}`);
+  const fd = openSync(path, "wx+", 0o600);
+  unlinkSync(path);
+  writeSync(fd, filter, 0, filter.length, 0); // positional: the descriptor stays at offset 0
+  return fd;
+}
+
 /** Runs a tiny program in the sandbox exactly as the grader will; null when it works. */
 function probe(plan: Plan): string | null {
   const slot = takeSlot();
+  const filter = seccompFilter();
+  const filterFd = filter ? seccompFile(filter) : null;
   try {
     const uid = plan.root ? uidOf(slot) : null;
     const run: BwrapRun = {
@@ -146,8 +163,9 @@ function probe(plan: Plan): string | null {
       fileSizeBytes: 2 ** 20,
       processes: 8,
       tmpfsBytes: 2 ** 20,
+      seccompFd: filterFd === null ? null : FIRST_FILE_FD,
     };
-    const { file, argv, options } = spawnArgs(plan, run, uid, null);
+    const { file, argv, options } = spawnArgs(plan, run, uid, null, filterFd === null ? [] : [filterFd]);
     const program =
       "import os\nprint('ok', os.getuid(), sorted(int(p) for p in os.listdir('/proc') if p.isdigit()))";
     const r = spawnSync(file, argv, { ...options, input: program, timeout: 20_000, encoding: "utf8" });
@@ -157,6 +175,7 @@ function probe(plan: Plan): string | null {
     return `bwrap cannot build the sandbox${uid === null ? "" : ` as uid ${uid}`}: ${why}`;
   } finally {
     slotsInUse.delete(slot);
+    if (filterFd !== null) closeSync(filterFd);
   }
 }
 
@@ -200,12 +219,14 @@ export function sandboxInfo(): SandboxInfo | string {
 export function sandboxCommandLine(limits: SandboxLimits = DEFAULT_LIMITS): string[] {
   const p = plan();
   if (typeof p === "string") throw new SandboxError("unavailable", `the sandbox cannot run here: ${p}`);
-  return [p.bwrap, ...bwrapArgs(p.layout, runOf([{ name: "main.py", content: "" }], "main.py", limits))];
+  return [p.bwrap, ...bwrapArgs(p.layout, runOf([{ name: "main.py", content: "" }], "main.py", limits).run)];
 }
 
-function runOf(files: SandboxFile[], entry: string, limits: SandboxLimits): BwrapRun {
+/** A run's bwrap settings; its files arrive on descriptors 4…, then the seccomp filter. */
+function runOf(files: SandboxFile[], entry: string, limits: SandboxLimits) {
   const memoryBytes = limits.memoryMb * 2 ** 20;
-  return {
+  const filter = seccompFilter();
+  const run: BwrapRun = {
     files: files.map((f, i) => ({ name: f.name, fd: FIRST_FILE_FD + i })),
     entry,
     cpuSeconds: limits.cpuSeconds,
@@ -213,7 +234,11 @@ function runOf(files: SandboxFile[], entry: string, limits: SandboxLimits): Bwra
     fileSizeBytes: limits.outputBytes * 4,
     processes: limits.processes,
     tmpfsBytes: memoryBytes,
+    seccompFd: filter ? FIRST_FILE_FD + files.length : null,
   };
+  // what each extra descriptor carries, in order
+  const feeds = [...files.map((f) => f.content), ...(filter ? [filter] : [])];
+  return { run, feeds };
 }
 
 const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$/;
@@ -261,9 +286,15 @@ function runOnce(
   entry: string,
   uid: number | null,
 ): Promise<SandboxResult> {
-  const run = runOf(files, entry, limits);
+  const { run, feeds } = runOf(files, entry, limits);
   const cap = memoryCapFor(run.memoryBytes, uid);
-  const { file, argv, options } = spawnArgs(p, run, uid, cap.procsFile);
+  const { file, argv, options } = spawnArgs(
+    p,
+    run,
+    uid,
+    cap.procsFile,
+    feeds.map(() => "pipe"),
+  );
   const started = Date.now();
   return new Promise((resolve, reject) => {
     // a process group of its own, so the wall-time kill reaches the outer bwrap whatever it forked
@@ -290,10 +321,10 @@ function runOnce(
     (child.stdio[STARTED_FD] as Readable).on("data", () => {
       programStarted = true;
     });
-    for (const [i, f] of files.entries()) {
+    for (const [i, feed] of feeds.entries()) {
       const pipe = child.stdio[FIRST_FILE_FD + i] as Writable;
       pipe.on("error", () => {}); // bwrap may die before reading it; its stderr says why
-      pipe.end(f.content);
+      pipe.end(feed);
     }
     child.stdin!.on("error", () => {}); // the program may exit without reading its input
     child.stdin!.end(stdin);

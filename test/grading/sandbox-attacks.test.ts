@@ -229,22 +229,20 @@ print(pids, [open('/proc/%d/comm' % p).read().strip() for p in pids], os.path.ex
   describe("host unix sockets", () => {
     const dir = mkdtempSync(join(tmpdir(), "thinkprm-sock-"));
     const path = join(dir, "service.sock");
-    const abstract = `\0thinkprm-${stamp}`;
+    const abstract = `\0thinkprm-${basename(dir)}`; // one per mode: the previous server may linger
     // a real service on the host (Python: Node pads abstract names), open to every uid, that
     // writes one line per connection
     const serve = `import os, socket, sys, threading
-def serve(address):
-    s = socket.socket(socket.AF_UNIX)
-    s.bind(address)
-    s.listen(16)
+def serve(s):
     while True:
         c, _ = s.accept()
         print('hit', flush=True)
         c.close()
 for a in (${JSON.stringify(path)}, ${JSON.stringify(abstract)}):
-    threading.Thread(target=serve, args=(a,), daemon=True).start()
-while not os.path.exists(${JSON.stringify(path)}):
-    pass
+    s = socket.socket(socket.AF_UNIX)
+    s.bind(a)
+    s.listen(16)
+    threading.Thread(target=serve, args=(s,), daemon=True).start()
 os.chmod(${JSON.stringify(path)}, 0o777)
 print('ready', flush=True)
 sys.stdin.read()`;

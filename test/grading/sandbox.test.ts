@@ -214,4 +214,30 @@ try {
         /bad sandbox files/,
       );
   });
+
+  it.skipIf(process.arch !== "x64")(
+    "the kernel keyring (not namespaced), bpf and io_uring are refused; outside they are not",
+    async () => {
+      const code = `import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+for name, nr, args in [('keyctl', 250, (0, -3, 0)), ('add_key', 248, (b'user', b'k', b'v', 1, -3)),
+                       ('bpf', 321, (0, 0, 0)), ('io_uring_setup', 425, (1, 0)), ('getppid', 110, ())]:
+    r = libc.syscall(nr, *args)
+    print(name, 'ok' if r >= 0 else 'refused' if ctypes.get_errno() == 1 else 'error')`;
+      const inside = await run(code);
+      expect(inside.stdout).toBe(
+        "keyctl refused\nadd_key refused\nbpf refused\nio_uring_setup refused\ngetppid ok\n",
+      );
+      // the same calls on the host: none is refused with EPERM (the filter makes the difference)
+      const outside = spawnSync(
+        "python3",
+        ["-c", code.replace("(b'user', b'k', b'v', 1, -3)", "(0, 0, 0, 0, 0)")],
+        {
+          encoding: "utf8",
+        },
+      );
+      expect(outside.stdout).not.toContain("refused");
+    },
+    20_000,
+  );
 });
