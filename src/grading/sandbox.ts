@@ -182,19 +182,26 @@ function probe(plan: Plan): string | null {
 let cachedPlan: Plan | string | undefined;
 
 function plan(): Plan | string {
-  if (cachedPlan !== undefined) return cachedPlan;
-  cachedPlan = (() => {
-    if (process.platform !== "linux") return "the sandbox needs Linux namespaces";
-    const bwrap = findBwrap();
-    if (!bwrap) return "bwrap not found (Debian: bubblewrap)";
-    const layout = discoverPython();
-    if (typeof layout === "string") return layout;
-    const root = isRoot();
-    const memoryCap = chooseMemoryCap(root ? uidOf(0x1ff) : null);
-    const p: Plan = { bwrap, layout, memoryCap, root };
-    return probe(p) ?? p;
-  })();
+  if (cachedPlan === undefined) {
+    try {
+      cachedPlan = makePlan();
+    } catch (e) {
+      cachedPlan = `cannot prepare the sandbox: ${(e as Error).message}`;
+    }
+  }
   return cachedPlan;
+}
+
+function makePlan(): Plan | string {
+  if (process.platform !== "linux") return "the sandbox needs Linux namespaces";
+  const bwrap = findBwrap();
+  if (!bwrap) return "bwrap not found (Debian: bubblewrap)";
+  const layout = discoverPython();
+  if (typeof layout === "string") return layout;
+  const root = isRoot();
+  const memoryCap = chooseMemoryCap(root ? uidOf(0x1ff) : null);
+  const p: Plan = { bwrap, layout, memoryCap, root };
+  return probe(p) ?? p;
 }
 
 /** Why the sandbox cannot run here, or null when it can (probed once per process). */
@@ -224,15 +231,16 @@ export function sandboxCommandLine(limits: SandboxLimits = DEFAULT_LIMITS): stri
 
 /** A run's bwrap settings; its files arrive on descriptors 4…, then the seccomp filter. */
 function runOf(files: SandboxFile[], entry: string, limits: SandboxLimits) {
-  const memoryBytes = limits.memoryMb * 2 ** 20;
+  // rlimits are whole numbers (CPU in seconds)
+  const memoryBytes = Math.floor(limits.memoryMb * 2 ** 20);
   const filter = seccompFilter();
   const run: BwrapRun = {
     files: files.map((f, i) => ({ name: f.name, fd: FIRST_FILE_FD + i })),
     entry,
-    cpuSeconds: limits.cpuSeconds,
+    cpuSeconds: Math.ceil(limits.cpuSeconds),
     memoryBytes,
-    fileSizeBytes: limits.outputBytes * 4,
-    processes: limits.processes,
+    fileSizeBytes: Math.floor(limits.outputBytes * 4),
+    processes: Math.floor(limits.processes),
     tmpfsBytes: memoryBytes,
     seccompFd: filter ? FIRST_FILE_FD + files.length : null,
   };
@@ -259,6 +267,9 @@ export async function runPythonSandboxed(
   const p = plan();
   if (typeof p === "string") throw new SandboxError("unavailable", `the sandbox cannot run here: ${p}`);
   const entry = options.entry ?? "main.py";
+  const bad = Object.entries(limits).filter(([, v]) => !(Number.isFinite(v) && v > 0));
+  if (bad.length > 0)
+    throw new SandboxError("bad_request", `sandbox limits must be positive numbers: ${JSON.stringify(bad)}`);
   const names = new Set(files.map((f) => f.name));
   if (files.some((f) => !SAFE_NAME.test(f.name)) || names.size !== files.length || !names.has(entry))
     throw new SandboxError("bad_request", `bad sandbox files ${JSON.stringify([...names])} (entry ${entry})`);

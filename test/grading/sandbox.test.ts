@@ -208,11 +208,15 @@ try {
     expect(r.stdout).not.toContain("RAN");
   }, 30_000);
 
-  it("refuses file names that are not plain names", async () => {
+  it("refuses file names that are not plain names, and limits that are not positive", async () => {
     for (const name of ["../main.py", "a/b.py", ".hidden", ""])
       await expect(runPythonSandboxed([{ name, content: "" }], "", LIMITS, { entry: name })).rejects.toThrow(
         /bad sandbox files/,
       );
+    for (const bad of [{ memoryMb: Number.NaN }, { processes: 0 }, { wallMs: -1 }])
+      await expect(
+        runPythonSandboxed([{ name: "main.py", content: "" }], "", { ...LIMITS, ...bad }),
+      ).rejects.toThrow(/limits must be positive/);
   });
 
   it.skipIf(process.arch !== "x64")(
