@@ -1,8 +1,8 @@
 /**
  * What a sandbox is made of: the Python interpreter it runs and the bubblewrap (bwrap) command line
  * that builds its world. The world is a read-only root holding only the interpreter, the shared
- * libraries it and its extension modules link (found with ldd), its standard library and its
- * site-packages; a fresh /proc for its own PID namespace; a minimal /dev; and size-capped tmpfs
+ * libraries it and its extension modules link (found with ldd; not those of readline, curses and
+ * nis, which need a terminal or a network), its standard library and its site-packages; a fresh /proc for its own PID namespace; a minimal /dev; and size-capped tmpfs
  * folders (/tmp, /dev/shm) that vanish with the namespace — the host never creates, walks or
  * deletes a folder the program could touch. The program's files arrive through file descriptors.
  */
@@ -73,9 +73,12 @@ export function discoverPython(): PythonLayout | string {
     paths: string[];
     exts: string[];
   };
+  // modules for a terminal or a network directory service are no use without either, and their
+  // libraries (nis alone pulls in Kerberos) would be a third of the binds, each costing start-up time
+  const useful = info.exts.filter((f) => !/\/(nis|readline|_curses(_panel)?)\.[^/]*$/.test(f));
   let libs: string[];
   try {
-    libs = sharedLibraries([info.exe, ...info.exts]);
+    libs = sharedLibraries([info.exe, ...useful]);
   } catch (e) {
     return (e as Error).message;
   }

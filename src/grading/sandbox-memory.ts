@@ -10,6 +10,8 @@
  *   /sys/fs/cgroup): every 50 ms the host sums the proportional resident memory (PSS) of the run's
  *   processes and kills the run over the cap. A program can overshoot for at most one interval;
  *   every process is also capped at the limit by RLIMIT_AS, and the tmpfs folders by their size.
+ * - "per-process" where not even that works (a kernel without /proc/<pid>/task/<tid>/children):
+ *   only RLIMIT_AS per process, so a run's total is bounded by processes × limit.
  * Nothing here throws on what the program left behind: cleanup retries, then leaves an empty
  * cgroup for the next process's sweep.
  */
@@ -25,7 +27,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 
-export type MemoryCapKind = "cgroup2" | "cgroup1" | "watchdog";
+export type MemoryCapKind = "cgroup2" | "cgroup1" | "watchdog" | "per-process";
 
 export interface MemoryCap {
   kind: MemoryCapKind;
@@ -211,8 +213,11 @@ export function chooseMemoryCap(probeUid: number | null): MemoryCapKind {
     chosenBase = ownCgroupDirs().find((b) => cgroupWorks(b, probeUid)) ?? null;
     if (chosenBase) sweepStale(chosenBase);
   }
-  return chosenBase?.kind ?? "watchdog";
+  return chosenBase?.kind ?? (canWatch() ? "watchdog" : "per-process");
 }
+
+/** Whether this kernel lists a task's children (CONFIG_PROC_CHILDREN), which the watchdog walks. */
+const canWatch = () => existsSync(`/proc/self/task/${process.pid}/children`);
 
 /** The cap of one run; `uid` is the sandbox's host uid when it differs from ours. */
 export function memoryCapFor(bytes: number, uid: number | null): MemoryCap {
@@ -244,10 +249,11 @@ export function memoryCapFor(bytes: number, uid: number | null): MemoryCap {
   let exceeded = false;
   let watched: number | null = null;
   return {
-    kind: "watchdog",
+    kind: canWatch() ? "watchdog" : "per-process",
     procsFile: null,
     watch(rootPid, onExceeded) {
       watched = rootPid;
+      if (!canWatch()) return;
       timer = setInterval(() => {
         if (residentBytes(rootPid) > bytes) {
           exceeded = true;

@@ -50,6 +50,28 @@ describe.skipIf(unavailable !== null)("the Python sandbox", () => {
     expect(readdirSync(tmpdir()).filter((e) => e.includes(scratch))).toEqual([]);
   }, 20_000);
 
+  it("the standard library works in the minimal root (native modules, processes, temp files, pickle)", async () => {
+    const code = [
+      "import bz2, ctypes, decimal, hashlib, lzma, multiprocessing, pickle, sqlite3, subprocess, sys, tempfile, uuid",
+      "assert hashlib.sha256(b'x').hexdigest().startswith('2d711642')",
+      "assert sqlite3.connect(':memory:').execute('select 1 + 1').fetchone() == (2,)",
+      "assert lzma.decompress(lzma.compress(b'a')) == b'a' and bz2.decompress(bz2.compress(b'a')) == b'a'",
+      "assert ctypes.c_int(3).value == 3 and str(decimal.Decimal(1) / 8) == '0.125' and uuid.uuid4()",
+      "with tempfile.TemporaryFile() as f:",
+      "    f.write(b'x')",
+      "with multiprocessing.Pool(2) as pool:",
+      "    assert pool.map(abs, [-1, -2]) == [1, 2]",
+      "assert subprocess.run([sys.executable, '-c', 'print(7)'], capture_output=True).stdout == b'7\\n'",
+      "class Point:",
+      "    pass",
+      "assert type(pickle.loads(pickle.dumps(Point()))) is Point",
+      "print('ok')",
+    ].join("\n");
+    const r = await run(code);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("ok\n");
+  }, 20_000);
+
   it("an infinite loop is stopped by the CPU limit", async () => {
     const r = await run("while True:\n    pass");
     expect(r.status).toBe("timeout");
