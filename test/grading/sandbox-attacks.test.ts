@@ -410,13 +410,18 @@ describe.skipIf(unavailable !== null || !isRoot)("the sandbox's identity as root
   it("every concurrent run has a host uid of its own, not root's", async () => {
     expect(sandboxInfo()).toMatchObject({ identity: "uid-per-run" });
     const program = `import os, sys
-os.execv(sys.executable, [sys.executable, '-c', 'import time; time.sleep(1.5)', 'uid-check-${stamp}'])`;
+os.execv(sys.executable, [sys.executable, '-c', 'import time; time.sleep(3)', 'uid-check-${stamp}'])`;
     const grading = inProcess(program, [stdin("", ""), stdin("", "")]);
-    await new Promise((done) => setTimeout(done, 800));
-    const uids = execFileSync("ps", ["-eo", "uid,args"], { encoding: "utf8" })
-      .split("\n")
-      .filter((l) => l.includes(`uid-check-${stamp}`))
-      .map((l) => Number(l.trim().split(/\s+/)[0]));
+    const uidsNow = () =>
+      execFileSync("ps", ["-eo", "uid,args"], { encoding: "utf8" })
+        .split("\n")
+        .filter((l) => l.includes(`uid-check-${stamp}`))
+        .map((l) => Number(l.trim().split(/\s+/)[0]));
+    let uids = uidsNow();
+    for (let i = 0; i < 100 && uids.length < 2; i++) {
+      await new Promise((done) => setTimeout(done, 50));
+      uids = uidsNow();
+    }
     expect(statuses(await grading)).toEqual(["pass", "pass"]);
     expect(uids).toHaveLength(2);
     expect(new Set(uids).size).toBe(2);
