@@ -227,12 +227,21 @@ print(pids, [open('/proc/%d/comm' % p).read().strip() for p in pids], os.path.ex
   }, 60_000);
 
   describe("host unix sockets", () => {
-    const dir = mkdtempSync(join(tmpdir(), "thinkprm-sock-"));
-    const path = join(dir, "service.sock");
-    const abstract = `\0thinkprm-${basename(dir)}`; // one per mode: the previous server may linger
-    // a real service on the host (Python: Node pads abstract names), open to every uid, that
-    // writes one line per connection
-    const serve = `import os, socket, sys, threading
+    // made when the tests run (not when they are collected, which also happens when filtered out)
+    let dir = "";
+    let path = "";
+    let abstract = "";
+    let server: ChildProcess;
+    let log = "";
+    const hits = () => log.split("\n").filter((l) => l === "hit").length;
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), "thinkprm-sock-"));
+      chmodSync(dir, 0o777);
+      path = join(dir, "service.sock");
+      abstract = `\0thinkprm-${basename(dir)}`; // one per mode: the previous server may linger
+      // a real service on the host (Python: Node pads abstract names), open to every uid, that
+      // writes one line per connection
+      const serve = `import os, socket, sys, threading
 def serve(s):
     while True:
         c, _ = s.accept()
@@ -246,11 +255,6 @@ for a in (${JSON.stringify(path)}, ${JSON.stringify(abstract)}):
 os.chmod(${JSON.stringify(path)}, 0o777)
 print('ready', flush=True)
 sys.stdin.read()`;
-    let server: ChildProcess;
-    let log = "";
-    const hits = () => log.split("\n").filter((l) => l === "hit").length;
-    beforeAll(async () => {
-      chmodSync(dir, 0o777);
       server = spawn("python3", ["-c", serve]);
       await new Promise<void>((ready) =>
         server.stdout!.on("data", (d) => {
@@ -260,8 +264,8 @@ sys.stdin.read()`;
       );
     });
     afterAll(() => {
-      server.kill();
-      rmSync(dir, { recursive: true, force: true });
+      server?.kill();
+      if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
     // the server's socket file, every socket file under /run and /tmp (the sandbox's view), the abstract one
