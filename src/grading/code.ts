@@ -47,7 +47,7 @@ export const PROGRAM_HEADER =
 function functionalDriver(funcName: string): string {
   return [
     "import json, sys",
-    "sys.path.insert(0, '.')  # python -I leaves the script's folder off the path",
+    "sys.path.insert(0, '.')  # the sandbox's python -P leaves the working folder off the path",
     "from solution import *",
     "args = [json.loads(line) for line in sys.stdin.read().split('\\n') if line.strip()]",
     `result = Solution().${funcName}(*args)`,

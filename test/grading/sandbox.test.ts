@@ -1,8 +1,8 @@
-// The sandbox's limits, proven with hostile programs. Every test runs real Python in real
-// namespaces; the suite is skipped (with the reason printed) only where Linux namespaces or
-// util-linux are missing.
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+// The sandbox's limits, proven with hostile programs. Every test runs real Python in a real
+// bubblewrap sandbox; the suite is skipped (with the reason printed) only where the sandbox cannot
+// run (no bwrap, no user namespaces). The attacks of issue #13 are in sandbox-attacks.test.ts.
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { homedir, tmpdir } from "node:os";
@@ -28,16 +28,48 @@ const processesMatching = (needle: string) =>
     .filter((l) => l.includes(needle));
 
 describe.skipIf(unavailable !== null)("the Python sandbox", () => {
-  it("runs a program with its input and removes its directory afterwards", async () => {
+  it("runs a program with its input in a private tmpfs folder the host never sees", async () => {
+    const scratch = `scratch-${process.pid}-${Date.now()}.txt`;
     const r = await run(
-      "import os\nn = int(input())\nprint(n * 2)\nprint(os.getcwd())\nopen('scratch.txt', 'w').write('ok')",
+      [
+        "import os",
+        "n = int(input())",
+        "print(n * 2)",
+        "print(os.getcwd())",
+        `open(${JSON.stringify(scratch)}, 'w').write('ok')`,
+        "print([l.split()[8] for l in open('/proc/self/mountinfo') if l.split()[4] == '/tmp'][0])",
+      ].join("\n"),
       "21\n",
     );
     expect(r.status).toBe("ok");
-    const [doubled, cwd] = r.stdout.trim().split("\n");
+    const [doubled, cwd, fsType] = r.stdout.trim().split("\n");
     expect(doubled).toBe("42");
-    expect(cwd).toContain("thinkprm-sandbox-");
-    expect(existsSync(cwd!)).toBe(false);
+    expect(cwd).toBe("/tmp/work");
+    expect(fsType).toBe("tmpfs");
+    expect(existsSync(join(cwd!, scratch))).toBe(false);
+    expect(readdirSync(tmpdir()).filter((e) => e.includes(scratch))).toEqual([]);
+  }, 20_000);
+
+  it("the standard library works in the minimal root (native modules, processes, temp files, pickle)", async () => {
+    const code = [
+      "import bz2, ctypes, decimal, hashlib, lzma, multiprocessing, pickle, sqlite3, subprocess, sys, tempfile, uuid",
+      "assert hashlib.sha256(b'x').hexdigest().startswith('2d711642')",
+      "assert sqlite3.connect(':memory:').execute('select 1 + 1').fetchone() == (2,)",
+      "assert lzma.decompress(lzma.compress(b'a')) == b'a' and bz2.decompress(bz2.compress(b'a')) == b'a'",
+      "assert ctypes.c_int(3).value == 3 and str(decimal.Decimal(1) / 8) == '0.125' and uuid.uuid4()",
+      "with tempfile.TemporaryFile() as f:",
+      "    f.write(b'x')",
+      "with multiprocessing.Pool(2) as pool:",
+      "    assert pool.map(abs, [-1, -2]) == [1, 2]",
+      "assert subprocess.run([sys.executable, '-c', 'print(7)'], capture_output=True).stdout == b'7\\n'",
+      "class Point:",
+      "    pass",
+      "assert type(pickle.loads(pickle.dumps(Point()))) is Point",
+      "print('ok')",
+    ].join("\n");
+    const r = await run(code);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("ok\n");
   }, 20_000);
 
   it("an infinite loop is stopped by the CPU limit", async () => {
@@ -95,28 +127,32 @@ describe.skipIf(unavailable !== null)("the Python sandbox", () => {
     }, 20_000);
   });
 
-  it("hides folders under /tmp too (a project checked out there)", async () => {
+  it("hides the host's /tmp without being told (a project checked out there)", async () => {
     const secretDir = mkdtempSync(join(tmpdir(), "thinkprm-secret-"));
     writeFileSync(join(secretDir, "secret.txt"), "s3cret");
     const code = `try:\n    print(open(${JSON.stringify(join(secretDir, "secret.txt"))}).read())\nexcept OSError as e:\n    print('unreadable', e.errno)`;
-    const r = await runPythonSandboxed([{ name: "main.py", content: code }], "", LIMITS, {
-      extraHidden: [secretDir],
-    });
+    const r = await run(code);
+    rmSync(secretDir, { recursive: true });
     expect(r.stdout).toBe("unreadable 2\n");
   }, 20_000);
 
-  it("cannot write outside its directory, nor read the project or home", async () => {
+  it("cannot write to the host, nor read the project or home", async () => {
     const stamp = `${process.pid}-${Date.now()}`;
-    const targets = [
-      join(tmpdir(), `escape-${stamp}`),
+    // folders of the host: not in the sandbox at all, or read-only
+    const shared = [
       join(REPO_ROOT, `escape-${stamp}`),
       join(homedir(), `escape-${stamp}`),
       `/var/tmp/escape-${stamp}`,
+    ];
+    // the sandbox's own /tmp and /dev/shm are private tmpfs: writable inside, invisible outside
+    const privateTargets = [
+      join(tmpdir(), `escape-${stamp}`),
       `/dev/shm/escape-${stamp}`,
+      `../escape-${stamp}`,
     ];
     const code = [
       "import os",
-      `for path in ${JSON.stringify([...targets, `../escape-${stamp}`])}:`,
+      `for path in ${JSON.stringify([...shared, ...privateTargets])}:`,
       "    try:",
       "        open(path, 'w').write('x')",
       "        print('WROTE', path)",
@@ -128,9 +164,11 @@ describe.skipIf(unavailable !== null)("the Python sandbox", () => {
       "    print('unreadable', e.errno)",
     ].join("\n");
     const r = await run(code);
-    expect(r.stdout).not.toContain("WROTE");
-    expect(r.stdout).toContain("unreadable");
-    for (const t of [...targets, join(tmpdir(), `escape-${stamp}`)]) expect(existsSync(t)).toBe(false);
+    const lines = r.stdout.trim().split("\n");
+    expect(lines.slice(0, shared.length).every((l) => l.startsWith("refused"))).toBe(true);
+    expect(lines.at(-1)).toMatch(/^unreadable/);
+    for (const t of [...shared, ...privateTargets.slice(0, 2), join(tmpdir(), `escape-${stamp}`)])
+      expect(existsSync(t)).toBe(false);
   }, 20_000);
 
   it("huge output is cut off, and memory is capped", async () => {
@@ -147,4 +185,85 @@ describe.skipIf(unavailable !== null)("the Python sandbox", () => {
     );
     expect(r).toMatchObject({ status: "runtime_error", exitCode: 7 });
   }, 20_000);
+
+  it("the grader's death takes its sandboxes with it (--die-with-parent)", async () => {
+    const stamp = `orphan-${process.pid}-${Date.now()}`;
+    const grader = spawn(
+      process.execPath,
+      [
+        ...["--import", "tsx", "--input-type=module", "-e"],
+        `import { runPythonSandboxed } from "./src/grading/sandbox.ts";
+const code = "import os, sys\\nos.execv(sys.executable, [sys.executable, '-c', 'import time; time.sleep(60)', '${stamp}'])";
+void runPythonSandboxed([{ name: "main.py", content: code }], "", { ...${JSON.stringify(LIMITS)}, wallMs: 60000 });`,
+      ],
+      { cwd: REPO_ROOT, stdio: "ignore" },
+    );
+    for (let i = 0; i < 200 && processesMatching(stamp).length === 0; i++)
+      await new Promise((done) => setTimeout(done, 50));
+    expect(processesMatching(stamp)).toHaveLength(1);
+    grader.kill("SIGKILL");
+    await new Promise((done) => setTimeout(done, 1000));
+    expect(processesMatching(stamp)).toEqual([]);
+  }, 30_000);
+
+  it("fails closed, with the reason, where it cannot build a sandbox (no user namespaces)", () => {
+    // the grader inside a bwrap that forbids further user namespaces, as an ordinary uid
+    const r = spawnSync(
+      "bwrap",
+      [
+        ...["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"],
+        ...["--unshare-user", "--uid", "1234", "--gid", "1234", "--unshare-pid", "--disable-userns"],
+        ...[process.execPath, "--import", "tsx", "--input-type=module", "-e"],
+        `import { runPythonSandboxed, sandboxUnavailable } from "./src/grading/sandbox.ts";
+console.log(sandboxUnavailable());
+try {
+  await runPythonSandboxed([{ name: "main.py", content: "print('RAN')" }], "");
+} catch (e) {
+  console.log(e.name, e.code);
+}`,
+      ],
+      { cwd: REPO_ROOT, encoding: "utf8" },
+    );
+    const [why, error] = r.stdout.trim().split("\n");
+    expect(why).toMatch(/^bwrap cannot build the sandbox: bwrap: Creating new namespace failed/);
+    expect(error).toBe("SandboxError unavailable");
+    expect(r.stdout).not.toContain("RAN");
+  }, 30_000);
+
+  it("refuses file names that are not plain names, and limits that are not positive", async () => {
+    for (const name of ["../main.py", "a/b.py", ".hidden", ""])
+      await expect(runPythonSandboxed([{ name, content: "" }], "", LIMITS, { entry: name })).rejects.toThrow(
+        /bad sandbox files/,
+      );
+    for (const bad of [{ memoryMb: Number.NaN }, { processes: 0 }, { wallMs: -1 }])
+      await expect(
+        runPythonSandboxed([{ name: "main.py", content: "" }], "", { ...LIMITS, ...bad }),
+      ).rejects.toThrow(/limits must be positive/);
+  });
+
+  it.skipIf(process.arch !== "x64")(
+    "the kernel keyring (not namespaced), bpf and io_uring are refused; outside they are not",
+    async () => {
+      const code = `import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+for name, nr, args in [('keyctl', 250, (0, -3, 0)), ('add_key', 248, (b'user', b'k', b'v', 1, -3)),
+                       ('bpf', 321, (0, 0, 0)), ('io_uring_setup', 425, (1, 0)), ('getppid', 110, ())]:
+    r = libc.syscall(nr, *args)
+    print(name, 'ok' if r >= 0 else 'refused' if ctypes.get_errno() == 1 else 'error')`;
+      const inside = await run(code);
+      expect(inside.stdout).toBe(
+        "keyctl refused\nadd_key refused\nbpf refused\nio_uring_setup refused\ngetppid ok\n",
+      );
+      // the same calls on the host: none is refused with EPERM (the filter makes the difference)
+      const outside = spawnSync(
+        "python3",
+        ["-c", code.replace("(b'user', b'k', b'v', 1, -3)", "(0, 0, 0, 0, 0)")],
+        {
+          encoding: "utf8",
+        },
+      );
+      expect(outside.stdout).not.toContain("refused");
+    },
+    20_000,
+  );
 });
