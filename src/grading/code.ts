@@ -87,6 +87,14 @@ export async function runTest(
   const functional = test.testtype === "functional";
   if (functional && !options.funcName)
     return { status: "runtime_error", wallMs: 0, detail: "functional test without a func_name" };
+  // the name is pasted into the driver's source: anything but an identifier could rewrite the
+  // driver (print "True" and exit) from a hostile dataset row
+  if (functional && !/^[A-Za-z_][A-Za-z0-9_]{0,99}$/.test(options.funcName!))
+    return {
+      status: "runtime_error",
+      wallMs: 0,
+      detail: `func_name ${JSON.stringify(options.funcName!.slice(0, 60))} is not a Python identifier`,
+    };
   const files = functional
     ? [
         { name: "solution.py", content: PROGRAM_HEADER + program },

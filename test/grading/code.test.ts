@@ -78,5 +78,13 @@ describe.skipIf(unavailable !== null)("grading programs in the sandbox", () => {
     expect((await gradeProgram(good, tests, { funcName: "twoSum" })).passed).toBe(true);
     const bad = "class Solution:\n    def twoSum(self, nums, target):\n        return [0, 0]";
     expect((await gradeProgram(bad, tests, { funcName: "twoSum" })).passed).toBe(false);
+    // a hostile func_name cannot rewrite the driver into reporting a pass
+    const hostile = 'twoSum(*args)\nprint("ok")\nimport sys; sys.exit(0)\n#';
+    const r = await gradeProgram(bad, tests, { funcName: hostile });
+    expect(r.passed).toBe(false);
+    expect(r.tests[0]).toMatchObject({
+      status: "runtime_error",
+      detail: expect.stringContaining("is not a Python identifier"),
+    });
   }, 40_000);
 });
