@@ -34,6 +34,8 @@ export const CONFORMANCE_TESTS = [
   "candidate probabilities",
   "token logprobs align with the text",
   "prefix caching",
+  "streamed deltas are the text",
+  "abort mid-stream frees the engine",
 ] as const;
 export type ConformanceTest = (typeof CONFORMANCE_TESTS)[number];
 
@@ -178,6 +180,53 @@ export function runEngineConformance(
         expect(t.logprob).toBeLessThanOrEqual(1e-9);
         expect(t.top?.length ?? 0).toBeLessThanOrEqual(k);
       }
+    });
+
+    test("streamed deltas are the text", async (ctx) => {
+      if (!engine.capabilities.streaming) ctx.skip("the engine declares streaming: false");
+      const plain = await engine.complete({ prompt, maxTokens: 16, temperature: 0 });
+      const deltas: { index: number; text: string }[] = [];
+      const streamed = await engine.complete({
+        prompt,
+        maxTokens: 16,
+        temperature: 0,
+        onDelta: (d) => deltas.push(d),
+      });
+      expect(deltas.length).toBeGreaterThan(0);
+      expect(deltas.every((d) => d.index === 0)).toBe(true);
+      expect(deltas.map((d) => d.text).join("")).toBe(streamed.choices[0]!.text);
+      expect(streamed.choices[0]!.text).toBe(plain.choices[0]!.text);
+      expect(streamed.choices[0]!.finishReason).toBe(plain.choices[0]!.finishReason);
+      // a stop string is never streamed, not even its first characters
+      const full = plain.choices[0]!.text;
+      if (full.length > 4) {
+        const stop = full.slice(Math.floor(full.length / 2), Math.floor(full.length / 2) + 2);
+        const cut: string[] = [];
+        const r = await engine.complete({
+          prompt,
+          maxTokens: 16,
+          temperature: 0,
+          stop: [stop],
+          onDelta: (d) => cut.push(d.text),
+        });
+        expect(cut.join("")).toBe(r.choices[0]!.text);
+      }
+    });
+
+    test("abort mid-stream frees the engine", async (ctx) => {
+      if (!engine.capabilities.streaming) ctx.skip("the engine declares streaming: false");
+      const controller = new AbortController();
+      const aborted = engine.complete({
+        prompt,
+        maxTokens: 64,
+        temperature: 0,
+        signal: controller.signal,
+        onDelta: () => controller.abort(new Error("enough")),
+      });
+      await expect(aborted).rejects.toThrow();
+      // the engine serves the next request as usual
+      const next = await engine.complete({ prompt, maxTokens: 4, temperature: 0 });
+      expect(next.choices).toHaveLength(1);
     });
 
     test("prefix caching", async (ctx) => {

@@ -30,6 +30,8 @@ export const scriptFileSchema = z.object({
   probabilities: z.union([probabilitiesSchema, z.literal("prompt-hash")]).optional(),
   /** Simulated latency per engine call, in milliseconds. */
   latencyMs: z.number().min(0).max(60_000).optional(),
+  /** When streamed: milliseconds per token (a set pace, to watch a chain being written). */
+  tokenDelayMs: z.number().min(0).max(10_000).optional(),
   /**
    * Items a run loop keeps in flight by default (the engine's declared concurrency). Default 8,
    * or 1 when several `replies` are used in turn (their order would depend on timing).
@@ -85,6 +87,7 @@ export function scriptedEngineFromFile(path: string, shownAs = path): ScriptedEn
     // replies used in turn depend on call order, which concurrency would scramble
     concurrency: script.concurrency ?? (script.replies.length > 1 ? 1 : 8),
     ...(script.latencyMs ? { latencyMs: script.latencyMs } : {}),
+    ...(script.tokenDelayMs ? { tokenDelayMs: script.tokenDelayMs } : {}),
     respond: (request): ScriptedReply => {
       if (script.byPrompt) {
         const key = promptKey(request.prompt);

@@ -60,6 +60,8 @@ export interface ScriptedEngineOptions {
   eosToken?: string;
   /** Simulated latency per call in milliseconds. */
   latencyMs?: number;
+  /** When a caller streams (`onDelta`): the pace, in milliseconds per token. Default 0. */
+  tokenDelayMs?: number;
 }
 
 export interface RecordedCall {
@@ -77,6 +79,7 @@ const DEFAULT_CAPABILITIES: EngineCapabilities = {
   seed: true,
   // it tokenises nothing: no text it is given can become a control token
   plainSpans: true,
+  streaming: true,
 };
 
 function commonPrefixLength(a: string, b: string): number {
@@ -128,6 +131,7 @@ export class ScriptedEngine implements EngineV1 {
     }
     const choices: CompletionChoice[] = [];
     for (let i = 0; i < n; i++) choices.push(this.sample(request, i));
+    if (request.onDelta) await this.stream(request, choices);
     const { promptTokens, reusedPromptTokens } = this.countPrompt(request.prompt);
     // like a KV cache, what was generated stays reusable as the prefix of a continuation
     for (const c of choices) this.remember(request.prompt + c.text);
@@ -157,6 +161,28 @@ export class ScriptedEngine implements EngineV1 {
       }),
       usage: { promptTokens, reusedPromptTokens, generatedTokens: 0 },
     };
+  }
+
+  /**
+   * Streams each sample's text token by token, at `tokenDelayMs` a token (samples in turn); an
+   * abort stops it with an error, as a real engine stops generating.
+   */
+  private async stream(request: CompletionRequest, choices: CompletionChoice[]): Promise<void> {
+    const delay = this.options.tokenDelayMs ?? 0;
+    for (const [index, c] of choices.entries()) {
+      for (const piece of scriptedTokens(c.text)) {
+        if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+        if (request.signal?.aborted) {
+          this.aborts++;
+          throw new EngineError("request aborted", {
+            isRetryable: false,
+            code: "aborted",
+            cause: request.signal.reason,
+          });
+        }
+        request.onDelta!({ index, text: piece });
+      }
+    }
   }
 
   /** Calls that ended because their signal aborted (a client gone, a timeout). */

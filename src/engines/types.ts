@@ -34,7 +34,20 @@ export interface CompletionRequest {
    * never as control tokens; the rest of the prompt is tokenised with special tokens parsed.
    */
   plainSpans?: readonly (readonly [number, number])[];
+  /**
+   * Receives the text as it is generated (engines with `capabilities.streaming`): for each sample,
+   * its deltas concatenate to exactly the `text` `complete` resolves with — text that might turn
+   * out to be the start of a stop string is held back until it is known not to be.
+   */
+  onDelta?: (delta: CompletionDelta) => void;
   signal?: AbortSignal;
+}
+
+/** A piece of a sample's text, as it is generated. */
+export interface CompletionDelta {
+  /** Which of the n samples. */
+  index: number;
+  text: string;
 }
 
 export type FinishReason = "stop" | "eos" | "length";
@@ -104,6 +117,8 @@ export interface EngineCapabilities {
   seed: boolean;
   /** Context window in tokens, when known. */
   maxContext?: number;
+  /** The engine calls `onDelta` as text is generated (version 1.1 of the interface). Default false. */
+  streaming?: boolean;
   /**
    * The engine honours `plainSpans`: text in them can never become control tokens. Engines that
    * send the raw prompt to a server cannot promise it (the server tokenises) — candidate text with

@@ -19,6 +19,11 @@ export class Admission {
     return this.waiting.length;
   }
 
+  /** Whether a request arriving now would be refused (every slot busy and the queue full). */
+  get full(): boolean {
+    return this.active >= this.maxConcurrent && this.waiting.length >= this.maxQueue;
+  }
+
   /** Runs `fn` when a slot is free; `null` when the queue is full; `"aborted"` when `signal` aborts while waiting. */
   async run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<{ value: T } | null | "aborted"> {
     if (signal?.aborted) return "aborted";

@@ -10,6 +10,7 @@
  */
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { streamSSE } from "hono/streaming";
 import type { ZodError } from "zod";
 import { splitSteps } from "../core/step-split.js";
 import type { SolutionInput } from "../core/types.js";
@@ -158,6 +159,44 @@ export function createApp(options: ServerOptions) {
     }
   }
 
+  /**
+   * A server-sent-event answer: admitted like any request (a full queue is a 429 before the stream
+   * starts), `run` writes events as work goes on; a timeout or an engine failure becomes a final
+   * `error` event, a client that goes away aborts the work.
+   */
+  function sse(
+    c: Context,
+    what: string,
+    run: (signal: AbortSignal, send: (data: unknown, event?: string) => Promise<void>) => Promise<void>,
+  ): Response | Promise<Response> {
+    if (admission.full) return refusal(c, "full", what);
+    return streamSSE(c, async (stream) => {
+      const send = async (data: unknown, event?: string) => {
+        if (!stream.closed && !stream.aborted)
+          await stream.writeSSE({
+            data: typeof data === "string" ? data : JSON.stringify(data),
+            ...(event ? { event } : {}),
+          });
+      };
+      try {
+        const r = await admitted(c, (signal) => run(signal, send));
+        if (r === "full")
+          await send(
+            errorBody("the server is busy: the queue is full; retry after a second", "overloaded"),
+            "error",
+          );
+        if (r === "timeout")
+          await send(errorBody(`${what} took longer than ${timeoutMs} ms`, "timeout"), "error");
+      } catch (error) {
+        const retryable = (error as { isRetryable?: boolean }).isRetryable === true;
+        await send(
+          errorBody((error as Error).message, retryable ? "engine_unavailable" : "server_error"),
+          "error",
+        );
+      }
+    });
+  }
+
   /** The answer for an outcome that is not a value (429, 504, or nothing for a client that left). */
   const refusal = (c: Context, outcome: "full" | "timeout" | "gone", what: string) => {
     if (outcome === "full") {
@@ -233,6 +272,17 @@ export function createApp(options: ServerOptions) {
     const input = { ...(req.id === undefined ? {} : { id: String(req.id) }), problem: req.problem, steps };
     const refused = refusedText(req, [input]);
     if (refused) return c.json(errorBody(refused, "special_token"), 400);
+    if (req.stream) {
+      // token, step, round, decision, done — the verification as it is written; error on failure
+      return sse(c, "verification", async (signal, send) => {
+        const pending: Promise<void>[] = [];
+        await verifier.verify(input, signal, (event) => {
+          const { type, ...data } = event;
+          pending.push(send(event.type === "done" ? summary(event.verification) : data, type));
+        });
+        await Promise.all(pending);
+      });
+    }
     const r = await admitted(c, (signal) => verifier.verify(input, signal));
     if (r === "full" || r === "timeout" || r === "gone") return refusal(c, r, "verification");
     return c.json(summary(r.value));
@@ -252,13 +302,25 @@ export function createApp(options: ServerOptions) {
     } catch (error) {
       return c.json(errorBody((error as Error).message, "invalid_request"), 400);
     }
+    const inputs = req.candidates.map((text) => ({ problem: req.problem, steps: solutionSteps(text) }));
+    const refused = refusedText(req, inputs);
+    if (refused) return c.json(errorBody(refused, "special_token"), 400);
+    if (req.stream) {
+      // a `done` event per candidate as its verification ends, then the `ranking`
+      return sse(c, "ranking", async (signal, send) => {
+        const scores = await Promise.all(
+          inputs.map(async (input, index) => {
+            const v = await verifier.verify(input, signal);
+            await send({ index, ...summary(v) }, "done");
+            return v.score;
+          }),
+        );
+        const best = rankCandidates(req.candidates.map((text, i) => ({ text, score: scores[i]! })));
+        await send({ scores, best }, "ranking");
+      });
+    }
     const r = await admitted(c, (signal) =>
-      Promise.all(
-        req.candidates.map(
-          async (text) =>
-            (await verifier.verify({ problem: req.problem, steps: solutionSteps(text) }, signal)).score,
-        ),
-      ),
+      Promise.all(inputs.map(async (input) => (await verifier.verify(input, signal)).score)),
     );
     if (r === "full" || r === "timeout" || r === "gone") return refusal(c, r, "ranking");
     return c.json({
@@ -267,7 +329,7 @@ export function createApp(options: ServerOptions) {
     });
   });
 
-  registerCompletions(app, { engine, body, admitted, refusal });
+  registerCompletions(app, { engine, body, admitted, refusal, sse });
 
   app.onError((error, c) => {
     log({ time: new Date().toISOString(), level: "error", path: c.req.path, message: error.message });
@@ -289,4 +351,9 @@ export type AppHelpers = {
   ) => Promise<{ data: T } | { error: string }>;
   admitted: <T>(c: Context, work: (signal: AbortSignal) => Promise<T>) => Promise<Outcome<T>>;
   refusal: (c: Context, outcome: "full" | "timeout" | "gone", what: string) => Response;
+  sse: (
+    c: Context,
+    what: string,
+    run: (signal: AbortSignal, send: (data: unknown, event?: string) => Promise<void>) => Promise<void>,
+  ) => Response | Promise<Response>;
 };

@@ -11,7 +11,7 @@ import { EngineCapabilityError } from "../engines/errors.js";
 import type { Engine } from "../engines/types.js";
 import { summariseChains } from "./aggregate.js";
 import { guardInput, type SpecialTokenPolicy } from "./input-guard.js";
-import type { ChainOutcome, Verification, Verifier } from "./types.js";
+import type { ChainOutcome, Verification, VerificationEvent, Verifier } from "./types.js";
 
 export type DiscFormat = "disc-prm" | "math-shepherd";
 
@@ -32,7 +32,11 @@ export class DiscPrmVerifier implements Verifier {
     }
   }
 
-  async verify(raw: SolutionInput, signal?: AbortSignal): Promise<Verification> {
+  async verify(
+    raw: SolutionInput,
+    signal?: AbortSignal,
+    onEvent?: (event: VerificationEvent) => void,
+  ): Promise<Verification> {
     const input = guardInput(raw, this.engine, this.specialTokens);
     const steps = input.steps.length === 0 ? [""] : input.steps;
     const prefixes =
@@ -85,6 +89,8 @@ export class DiscPrmVerifier implements Verifier {
       score: complete ? stepScores.at(-1)! : null,
       usage,
     };
-    return summariseChains(input.id, prefixes.at(-1) ?? "", steps.length, [chain]);
+    const verification = summariseChains(input.id, prefixes.at(-1) ?? "", steps.length, [chain]);
+    onEvent?.({ type: "done", verification });
+    return verification;
   }
 }

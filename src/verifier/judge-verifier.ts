@@ -8,12 +8,12 @@ import { parseVerificationChain } from "../core/parse-chain.js";
 import { issue } from "../core/result.js";
 import { addUsage, emptyUsage, type SolutionInput, type StepVerdict } from "../core/types.js";
 import type { ChatTemplate } from "../engines/chat-template.js";
-import type { Engine } from "../engines/types.js";
+import type { CompletionDelta, Engine } from "../engines/types.js";
 import { boxedAnswer } from "../grading/extract.js";
 import { summariseChains } from "./aggregate.js";
 import { guardInput, type SpecialTokenPolicy } from "./input-guard.js";
 import { buildPromptParts } from "./prompt.js";
-import type { ChainOutcome, Verification, Verifier } from "./types.js";
+import type { ChainOutcome, Verification, VerificationEvent, Verifier } from "./types.js";
 
 export type JudgeTemplate = "judge-single" | "judge-badstep" | "judge-each";
 
@@ -72,7 +72,11 @@ export class JudgeVerifier implements Verifier {
     this.name = `llm-judge:${options.template}`;
   }
 
-  async verify(input: SolutionInput, signal?: AbortSignal): Promise<Verification> {
+  async verify(
+    input: SolutionInput,
+    signal?: AbortSignal,
+    onEvent?: (event: VerificationEvent) => void,
+  ): Promise<Verification> {
     const o = this.options;
     const stepCount = Math.max(1, input.steps.length);
     const parts = buildPromptParts(guardInput(input, o.engine, o.specialTokens ?? "refuse"), {
@@ -90,6 +94,9 @@ export class JudgeVerifier implements Verifier {
       maxTokens: o.maxTokens ?? 8192,
       temperature,
       plainSpans: [parts.user],
+      ...(onEvent
+        ? { onDelta: (d: CompletionDelta) => onEvent({ type: "token", chain: d.index, text: d.text }) }
+        : {}),
       // greedy answers do not depend on the seed; leaving it out keeps them cacheable
       ...(o.seed === undefined || temperature === 0 ? {} : { seed: o.seed }),
       ...(o.engine.eosToken ? { stop: [o.engine.eosToken] } : {}),
@@ -148,6 +155,8 @@ export class JudgeVerifier implements Verifier {
         usage: addUsage(usage, { generatedTokens: choice?.generatedTokens ?? 0 }),
       });
     }
-    return summariseChains(input.id, prompt, stepCount, chains);
+    const verification = summariseChains(input.id, prompt, stepCount, chains);
+    onEvent?.({ type: "done", verification });
+    return verification;
   }
 }

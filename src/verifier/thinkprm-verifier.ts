@@ -9,8 +9,9 @@ import { DECISION_QUESTION, verifierStopStrings } from "../core/stop-strings.js"
 import { addUsage, emptyUsage, type SolutionInput, type TokenUsage } from "../core/types.js";
 import type { ChatTemplate } from "../engines/chat-template.js";
 import { EngineCapabilityError, EngineError } from "../engines/errors.js";
-import type { CompletionChoice, Engine, EngineUsage } from "../engines/types.js";
+import type { CompletionChoice, CompletionDelta, Engine, EngineUsage } from "../engines/types.js";
 import { summariseChains } from "./aggregate.js";
+import { ChainEvents } from "./chain-events.js";
 import { evaluateChain } from "./chain-outcome.js";
 import { guardInput } from "./input-guard.js";
 import { buildPromptParts, type PromptParts, thinkingIsOpen } from "./prompt.js";
@@ -20,7 +21,7 @@ import {
   type VerifySettingsInput,
   verifySettingsSchema,
 } from "./settings.js";
-import type { ChainOutcome, Verification, Verifier } from "./types.js";
+import type { ChainOutcome, Verification, VerificationEvent, Verifier } from "./types.js";
 
 /** The prompt of one verification, with what the engine and the decision need to know of it. */
 interface PromptContext {
@@ -29,6 +30,13 @@ interface PromptContext {
   plainSpans: readonly (readonly [number, number])[];
   /** The template (not the candidate) left a `<think>` block open. */
   thinking: boolean;
+  events: ChainEvents;
+}
+
+/** The engine's text deltas as the verification's token events (chain `chain`, or the sample's index for n = K). */
+function deltas(ctx: PromptContext, chain?: number): { onDelta?: (d: CompletionDelta) => void } {
+  if (!ctx.events.active) return {};
+  return { onDelta: (d) => ctx.events.text(chain ?? d.index, d.text) };
 }
 
 /** How often a chain may go on past a quoted decision question within one round. */
@@ -118,7 +126,11 @@ export class ThinkPrmVerifier implements Verifier {
    * refused or escaped (`specialTokens`). Engine failures propagate (a verification the engine
    * could not finish has no score).
    */
-  async verify(input: SolutionInput, signal?: AbortSignal): Promise<Verification> {
+  async verify(
+    input: SolutionInput,
+    signal?: AbortSignal,
+    onEvent?: (event: VerificationEvent) => void,
+  ): Promise<Verification> {
     const s = this.settings;
     const parts = this.promptParts(guardInput(input, this.engine, s.specialTokens));
     const ctx: PromptContext = {
@@ -126,6 +138,7 @@ export class ThinkPrmVerifier implements Verifier {
       plainSpans: [parts.user],
       // only the template's text after the message says whether thinking is open
       thinking: thinkingIsOpen(parts.text, parts.user[1]),
+      events: new ChainEvents(onEvent, Math.max(1, input.steps.length)),
     };
     const stop = verifierStopStrings(parts.text, {
       ...(this.engine.eosToken ? { eosToken: this.engine.eosToken } : {}),
@@ -138,9 +151,13 @@ export class ThinkPrmVerifier implements Verifier {
     const chains: ChainOutcome[] = [];
     for (const raw of raws) {
       const decision = await this.decide(ctx, raw, signal);
-      chains.push(evaluateChain(raw, decision, stepCount, s));
+      const outcome = evaluateChain(raw, decision, stepCount, s);
+      chains.push(outcome);
+      ctx.events.event({ type: "decision", chain: raw.index, score: outcome.score, valid: outcome.valid });
     }
-    return summariseChains(input.id, parts.text, stepCount, chains);
+    const verification = summariseChains(input.id, parts.text, stepCount, chains);
+    ctx.events.event({ type: "done", verification });
+    return verification;
   }
 
   private sampling(ctx: PromptContext, signal: AbortSignal | undefined) {
@@ -183,7 +200,7 @@ export class ThinkPrmVerifier implements Verifier {
     // engine failures propagate: a chain the server never wrote is an outage, not a verdict, and
     // the run loop keeps the item apart (failed, retried on resume) instead of scoring it
     if (s.k > 1 && this.engine.capabilities.parallelSamples) {
-      const res = await this.engine.complete({ ...base, n: s.k, ...this.seedFor(0) });
+      const res = await this.engine.complete({ ...base, n: s.k, ...this.seedFor(0), ...deltas(ctx) });
       // the shared prompt is billed to the first chain, generation to each chain
       for (const [i, choice] of res.choices.entries()) {
         firsts.push({
@@ -197,7 +214,7 @@ export class ThinkPrmVerifier implements Verifier {
       }
     } else {
       for (let i = 0; i < s.k; i++) {
-        const res = await this.engine.complete({ ...base, n: 1, ...this.seedFor(i) });
+        const res = await this.engine.complete({ ...base, n: 1, ...this.seedFor(i), ...deltas(ctx, i) });
         firsts.push({ choice: res.choices[0]!, usage: fromEngineUsage(res.usage) });
       }
     }
@@ -237,6 +254,7 @@ export class ThinkPrmVerifier implements Verifier {
       if (choice.stopSequence && EARLY_EXIT_STOPS.includes(choice.stopSequence)) {
         // the verdict is part of the chain; only the rest is skipped
         chain.text += choice.stopSequence;
+        ctx.events.text(index, choice.stopSequence);
         chain.tokens?.push({ text: choice.stopSequence, logprob: 0 });
         chain.earlyExit = true;
       }
@@ -257,12 +275,14 @@ export class ThinkPrmVerifier implements Verifier {
         const left = this.settings.maxTokens - chain.roundTokens.at(-1)!;
         if (left <= 0) return;
         chain.text += DECISION_QUESTION;
+        ctx.events.text(index, DECISION_QUESTION);
         chain.tokens?.push({ text: DECISION_QUESTION, logprob: 0 });
         const res = await this.engine.complete({
           ...base,
           prompt: ctx.prompt + chain.text,
           n: 1,
           maxTokens: left,
+          ...deltas(ctx, index),
           ...this.seedFor(index + 1000 * r + 100 * (q + 1)),
         });
         chain.usage = addUsage(chain.usage, fromEngineUsage(res.usage));
@@ -283,12 +303,15 @@ export class ThinkPrmVerifier implements Verifier {
     for (let r = 1; r < s.rounds && !chain.earlyExit && chain.finishReason !== "length"; r++) {
       const trigger = THINKING_ROUND_TRIGGERS[r - 1]!;
       chain.text += trigger;
+      ctx.events.round(index, r + 1);
+      ctx.events.text(index, trigger);
       chain.tokens?.push({ text: trigger, logprob: 0 });
       const res = await this.engine.complete({
         ...base,
         prompt: ctx.prompt + chain.text,
         n: 1,
         ...this.seedFor(index + 1000 * r),
+        ...deltas(ctx, index),
       });
       chain.usage = addUsage(chain.usage, fromEngineUsage(res.usage));
       take(res.choices[0]!);
@@ -325,11 +348,10 @@ export class ThinkPrmVerifier implements Verifier {
       const vote = word.startsWith("yes") ? 1 : word.startsWith("no") ? 0 : null;
       return { kind: "vote", vote, usage: fromEngineUsage(res.usage) };
     }
-    const res = await this.engine.nextTokenProbabilities(
-      decisionPrompt,
-      [spec.yes, spec.no],
-      signal ? { signal } : {},
-    );
+    const res = await this.engine.nextTokenProbabilities(decisionPrompt, [spec.yes, spec.no], {
+      plainSpans: ctx.plainSpans,
+      ...(signal ? { signal } : {}),
+    });
     const [yes, no] = res.candidates;
     const usage = fromEngineUsage(res.usage);
     if (!yes || !no)

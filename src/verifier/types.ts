@@ -52,8 +52,24 @@ export interface Verification {
   usage: TokenUsage;
 }
 
-/** Anything that verifies a solution: ThinkPRM, and (later) LLM-as-a-judge and discriminative PRMs. */
+/**
+ * What a verification reports while it runs (`verify(input, signal, onEvent)`): the chains' text as
+ * it is written, each step verdict the moment its `\boxed{…}` is complete, each new thinking
+ * round, each chain's decision, and the whole verification at the end.
+ */
+export type VerificationEvent =
+  | { type: "token"; chain: number; text: string }
+  | { type: "step"; chain: number; step: number; verdict: "correct" | "incorrect" }
+  | { type: "round"; chain: number; round: number }
+  | { type: "decision"; chain: number; score: number | null; valid: boolean }
+  | { type: "done"; verification: Verification };
+
+/** Anything that verifies a solution: ThinkPRM, LLM-as-a-judge, discriminative PRMs. */
 export interface Verifier {
   readonly name: string;
-  verify(input: import("../core/types.js").SolutionInput, signal?: AbortSignal): Promise<Verification>;
+  verify(
+    input: import("../core/types.js").SolutionInput,
+    signal?: AbortSignal,
+    onEvent?: (event: VerificationEvent) => void,
+  ): Promise<Verification>;
 }

@@ -167,6 +167,33 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
             : {}),
         },
       };
+      if (body.stream) {
+        // server-sent events as vLLM streams them: text deltas, each choice's last chunk, usage, [DONE]
+        res.writeHead(200, { "content-type": "text/event-stream" });
+        const event = (data: unknown) =>
+          res.write(`data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`);
+        const head = { id: answer.id, object: "text_completion", created: 0, model: answer.model };
+        for (const c of choices) {
+          const text = c.text as string;
+          const third = Math.ceil(text.length / 3);
+          for (let at = 0; at < text.length; at += Math.max(1, third))
+            event({
+              ...head,
+              choices: [
+                {
+                  index: c.index,
+                  text: text.slice(at, at + Math.max(1, third)),
+                  logprobs: null,
+                  finish_reason: null,
+                },
+              ],
+            });
+          event({ ...head, choices: [{ ...c, text: "" }] });
+        }
+        event({ ...head, choices: [], usage: answer.usage });
+        event("[DONE]");
+        return res.end();
+      }
       if (fault === "truncated-json") {
         const text = JSON.stringify(answer);
         return res

@@ -17,6 +17,7 @@ import { basename } from "node:path";
 import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
 import { findSpecialTokens } from "../../core/special-tokens.js";
 import type { ChatTemplate } from "../chat-template.js";
+import { DeltaEmitter } from "../delta-stream.js";
 import { EngineError } from "../errors.js";
 import { fileDigest } from "../file-digest.js";
 import type {
@@ -115,6 +116,7 @@ export class LlamaCppEngine implements EngineV1 {
       // one KV cache, calls serialised: more items in flight only queue
       concurrency: 1,
       plainSpans: true,
+      streaming: true,
     };
   }
 
@@ -281,7 +283,7 @@ export class LlamaCppEngine implements EngineV1 {
           // no seed: a fresh one per sample (node-llama-cpp's own default is the clock's second,
           // which repeats the same chain for samples drawn within one second)
           const seed = request.seed === undefined ? randomInt(2 ** 31) : request.seed + i;
-          const { choice, prefix } = await this.generate(seq, rest, tokens.length, request, seed);
+          const { choice, prefix } = await this.generate(seq, rest, tokens.length, request, seed, i);
           results[i] = { choice, rest: rest.length, reused };
           this.remember(
             request.prompt + prefix.text,
@@ -311,6 +313,7 @@ export class LlamaCppEngine implements EngineV1 {
     promptLength: number,
     request: CompletionRequest,
     seed: number | undefined,
+    index: number,
   ) {
     const temperature = request.temperature ?? 0;
     const sampling = {
@@ -330,6 +333,7 @@ export class LlamaCppEngine implements EngineV1 {
     let stopSequence: string | undefined;
     let next: Token[] = input;
     let probeToken: Token | undefined;
+    const deltas = new DeltaEmitter(index, stops, request.onDelta);
 
     const accept = (token: Token, logprob: number, top?: { text: string; logprob: number }[]): boolean => {
       generated++;
@@ -346,6 +350,7 @@ export class LlamaCppEngine implements EngineV1 {
         finishReason = "length";
         return false;
       }
+      deltas.update(text.text);
       return true;
     };
 
@@ -407,6 +412,10 @@ export class LlamaCppEngine implements EngineV1 {
       }
     }
     text.finish();
+    // a cancelled generation is no sample: its partial text must not pass for a finished chain
+    if (request.signal?.aborted)
+      throw new EngineError("request aborted", { code: "aborted", cause: request.signal.reason });
+    deltas.finish(text.text);
     const choice: CompletionChoice = { text: text.text, finishReason, generatedTokens: generated };
     if (stopSequence !== undefined) choice.stopSequence = stopSequence;
     if (topK > 0) choice.tokens = text.pieces;

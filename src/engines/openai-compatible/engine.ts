@@ -10,6 +10,7 @@ import OpenAI from "openai";
 import pLimit, { type LimitFunction } from "p-limit";
 import { EngineCapabilityError, EngineError } from "../errors.js";
 import type {
+  CompletionDelta,
   CompletionRequest,
   CompletionResult,
   EngineCapabilities,
@@ -19,7 +20,14 @@ import type {
 } from "../types.js";
 import { nodeFetch } from "./node-fetch.js";
 import { SERVER_PROFILES, type ServerKind } from "./profiles.js";
-import { AnswerError, checkedChoices, choiceFrom, type WireChoice, wireTokens } from "./wire.js";
+import {
+  AnswerError,
+  checkedChoices,
+  choiceFrom,
+  type WireChoice,
+  type WireLogprobs,
+  wireTokens,
+} from "./wire.js";
 
 export interface OpenAICompatibleOptions {
   /** One or more base URLs, each ending in /v1. */
@@ -71,6 +79,8 @@ export class OpenAICompatibleEngine implements EngineV1 {
       ...SERVER_PROFILES[this.kind].capabilities,
       // n > 1 is always accepted: servers that take one sample per request get n requests
       parallelSamples: true,
+      // every listed server streams /v1/completions as server-sent events
+      streaming: true,
       concurrency: endpoints.length * (options.concurrency ?? DEFAULT_WINDOW),
       ...options.capabilities,
     };
@@ -150,6 +160,10 @@ export class OpenAICompatibleEngine implements EngineV1 {
             ...request,
             n: 1,
             ...(request.seed === undefined ? {} : { seed: request.seed + i }),
+            // each request's sample is sample i of the whole
+            ...(request.onDelta
+              ? { onDelta: (d: CompletionDelta) => request.onDelta!({ index: i, text: d.text }) }
+              : {}),
           }),
         ),
       );
@@ -180,10 +194,12 @@ export class OpenAICompatibleEngine implements EngineV1 {
     };
     const res = await this.withMalformedRetries(() =>
       this.call(async (client, url) => {
-        const raw = await client.completions.create(
-          body as OpenAI.CompletionCreateParamsNonStreaming,
-          request.signal ? { signal: request.signal } : {},
-        );
+        const raw = request.onDelta
+          ? await streamed(client, body, request.onDelta, request.signal)
+          : await client.completions.create(
+              body as OpenAI.CompletionCreateParamsNonStreaming,
+              request.signal ? { signal: request.signal } : {},
+            );
         const stopField = SERVER_PROFILES[this.kind].stopField;
         const choices = checkedChoices(url, raw.choices, n).map((c: WireChoice) =>
           choiceFrom(c, wireTokens(url, c.logprobs ?? null), stopField),
@@ -259,6 +275,66 @@ export class OpenAICompatibleEngine implements EngineV1 {
       usage: res.usage,
     };
   }
+}
+
+/**
+ * A completion streamed as server-sent events (`stream: true`), each text delta passed on as it
+ * arrives, assembled into the answer a non-streamed request gets (choices, logprobs, finish and
+ * stop fields, usage), which is then checked as strictly. The server holds back stop strings
+ * itself, so its deltas are final text.
+ */
+async function streamed(
+  client: OpenAI,
+  body: Record<string, unknown>,
+  onDelta: (delta: CompletionDelta) => void,
+  signal: AbortSignal | undefined,
+): Promise<{ choices: WireChoice[]; usage?: OpenAI.CompletionUsage }> {
+  const stream = await client.completions.create(
+    {
+      ...body,
+      stream: true,
+      stream_options: { include_usage: true },
+    } as OpenAI.CompletionCreateParamsStreaming,
+    signal ? { signal } : {},
+  );
+  const byIndex = new Map<number, WireChoice & { lp: NonNullable<WireLogprobs> }>();
+  let usage: OpenAI.CompletionUsage | undefined;
+  for await (const chunk of stream) {
+    // chunks already received are still read after an abort: stop at once, and close the connection
+    if (signal?.aborted) {
+      stream.controller.abort();
+      throw new EngineError("request aborted", { code: "aborted", cause: signal.reason });
+    }
+    if (chunk.usage) usage = chunk.usage;
+    for (const raw of chunk.choices ?? []) {
+      const c = raw as unknown as WireChoice;
+      const index = c.index ?? 0;
+      let acc = byIndex.get(index);
+      if (!acc) {
+        acc = { index, text: "", finish_reason: null, lp: {} };
+        byIndex.set(index, acc);
+      }
+      if (typeof c.text === "string" && c.text) {
+        acc.text += c.text;
+        onDelta({ index, text: c.text });
+      }
+      const lp = c.logprobs;
+      if (lp?.content) acc.lp.content = [...(acc.lp.content ?? []), ...lp.content];
+      if (lp?.tokens) {
+        acc.lp.tokens = [...(acc.lp.tokens ?? []), ...lp.tokens];
+        acc.lp.token_logprobs = [...(acc.lp.token_logprobs ?? []), ...(lp.token_logprobs ?? [])];
+        acc.lp.top_logprobs = [...(acc.lp.top_logprobs ?? []), ...(lp.top_logprobs ?? [])];
+      }
+      if (c.finish_reason) acc.finish_reason = c.finish_reason;
+      if (c.stop_reason !== undefined) acc.stop_reason = c.stop_reason;
+      if (c.matched_stop !== undefined) acc.matched_stop = c.matched_stop;
+    }
+  }
+  const choices = [...byIndex.values()].map(({ lp, ...c }) => ({
+    ...c,
+    logprobs: lp.tokens || lp.content ? lp : null,
+  }));
+  return { choices, ...(usage ? { usage } : {}) };
 }
 
 /** Any failure of a call as a typed `EngineError`, retryable where the server (or the network) is at fault. */

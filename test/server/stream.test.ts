@@ -1,0 +1,132 @@
+/**
+ * Streamed verification over HTTP, read with a plain HTTP client: `POST /v1/verify` with
+ * `"stream": true` answers server-sent events — tokens, each step's verdict the moment it is
+ * written, the decision, the whole verification — and a client that goes away aborts the engine.
+ */
+import { request } from "node:http";
+import { describe, expect, it } from "vitest";
+import { ScriptedEngine } from "../../src/engines/scripted.js";
+import { startServer } from "../../src/server/serve.js";
+
+const CHAIN =
+  "Step 1: 2 + 3 = 5 holds. \\boxed{correct}\nStep 2: 5 × 2 = 10 holds. \\boxed{correct}\nStep 3: 10 - 1 = 8 is wrong. \\boxed{incorrect}\n";
+const engine = (tokenDelayMs: number) =>
+  new ScriptedEngine({ replies: [CHAIN], probabilities: () => ({ " Yes": 0.1, " No": 0.9 }), tokenDelayMs });
+const BODY = JSON.stringify({
+  problem: "Start at 2, add 3, double, subtract 1.",
+  steps: ["2 + 3 = 5", "5 × 2 = 10", "10 - 1 = 8"],
+  stream: true,
+});
+
+interface Sse {
+  event: string;
+  data: unknown;
+}
+
+/** POSTs and reads events as they arrive; `stopAfter` closes the connection after that event. */
+function post(
+  url: string,
+  stopAfter?: (e: Sse) => boolean,
+): Promise<{ status: number; type: string; events: Sse[] }> {
+  return new Promise((resolve, reject) => {
+    const events: Sse[] = [];
+    const req = request(
+      `${url}/v1/verify`,
+      { method: "POST", headers: { authorization: "Bearer t", "content-type": "application/json" } },
+      (res) => {
+        let buffer = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          buffer += chunk;
+          let end = buffer.indexOf("\n\n");
+          while (end >= 0) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            const event = /^event: (.*)$/m.exec(block)?.[1] ?? "message";
+            const data = block
+              .split("\n")
+              .filter((l) => l.startsWith("data: "))
+              .map((l) => l.slice(6))
+              .join("\n");
+            const e = { event, data: JSON.parse(data) };
+            events.push(e);
+            if (stopAfter?.(e)) {
+              req.destroy();
+              return resolve({ status: res.statusCode!, type: String(res.headers["content-type"]), events });
+            }
+            end = buffer.indexOf("\n\n");
+          }
+        });
+        res.on("end", () =>
+          resolve({ status: res.statusCode!, type: String(res.headers["content-type"]), events }),
+        );
+      },
+    );
+    req.on("error", (e) => (req.destroyed ? undefined : reject(e)));
+    req.end(BODY);
+  });
+}
+
+describe("POST /v1/verify with stream: true", () => {
+  it("sends token…, step 1, token…, step 2, token…, step 3, …, decision, done — each verdict before the chain ends", async () => {
+    const server = await startServer({ engine: engine(1), chatTemplate: null, token: "t", port: 0 });
+    try {
+      const r = await post(server.url);
+      expect(r.status).toBe(200);
+      expect(r.type).toContain("text/event-stream");
+      // the shape of the stream, runs of tokens folded
+      const shape = r.events.map((e) =>
+        e.event === "step" ? `step ${(e.data as { step: number }).step + 1}` : e.event,
+      );
+      const folded = shape.filter((x, i) => x !== "token" || shape[i - 1] !== "token");
+      expect(folded).toEqual([
+        "token",
+        "step 1",
+        "token",
+        "step 2",
+        "token",
+        "step 3",
+        "token",
+        "decision",
+        "done",
+      ]);
+      expect(
+        r.events.filter((e) => e.event === "step").map((e) => (e.data as { verdict: string }).verdict),
+      ).toEqual(["correct", "correct", "incorrect"]);
+      // the tokens are the chain, and done is the verification /v1/verify answers
+      const text = r.events
+        .filter((e) => e.event === "token")
+        .map((e) => (e.data as { text: string }).text)
+        .join("");
+      const done = r.events.at(-1)!.data as {
+        score: number;
+        step_verdicts: string[];
+        chains: { text: string }[];
+      };
+      expect(text).toBe(done.chains[0]!.text);
+      expect(done.step_verdicts).toEqual(["correct", "correct", "incorrect"]);
+      expect(done.score).toBeCloseTo(0.1, 12);
+      expect((r.events.find((e) => e.event === "decision")!.data as { score: number }).score).toBeCloseTo(
+        0.1,
+        12,
+      );
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("a client that closes the connection after step 1 aborts the engine's generation", async () => {
+    const slow = engine(40);
+    const server = await startServer({ engine: slow, chatTemplate: null, token: "t", port: 0 });
+    try {
+      const r = await post(server.url, (e) => e.event === "step");
+      expect(r.events.at(-1)!.event).toBe("step");
+      // the engine notices at its next token
+      for (let i = 0; i < 50 && slow.aborts === 0; i++) await new Promise((done) => setTimeout(done, 20));
+      expect(slow.aborts).toBe(1);
+      expect(slow.callsOf("nextTokenProbabilities")).toHaveLength(0); // no decision was asked for
+    } finally {
+      await server.close();
+    }
+  });
+});
