@@ -52,6 +52,10 @@ export function registerMakingCommands(program: Command<any, any, any>, io: CliI
       "clean chains as the official code: text after a <think> is dropped (default: text before it is)",
     )
     .option(
+      "--lenient-verdicts",
+      "count padded verdicts (\\boxed{ incorrect }) as decisions and keep their steps (default: the official parser's exact reading, which does not)",
+    )
+    .option(
       "--max-length <n>",
       "reject chains longer than this many tokens of the target model",
       int("--max-length", 1),
