@@ -63,7 +63,8 @@ function pipSourceArgs() {
 }
 
 function bundleCommit() {
-  if (!existsSync(BUNDLE)) fail(`${BUNDLE} is missing; run npm ci first (node-llama-cpp ships llama.cpp's source)`);
+  if (!existsSync(BUNDLE))
+    fail(`${BUNDLE} is missing; run npm ci first (node-llama-cpp ships llama.cpp's source)`);
   const r = run("git", ["bundle", "list-heads", BUNDLE]);
   if (r.status !== 0) fail(`git cannot read ${BUNDLE} (${r.stderr.trim()}); install git`);
   const commit = r.stdout.split(/\s/)[0];
@@ -99,7 +100,9 @@ if (!existsSync(join(llamaCppDir, "convert_hf_to_gguf.py"))) {
   mkdirSync(cacheDir, { recursive: true });
   const tmp = `${llamaCppDir}.partial-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
-  console.log(`setup:python: cloning llama.cpp ${commit.slice(0, 12)} from node-llama-cpp's bundle into ${llamaCppDir}`);
+  console.log(
+    `setup:python: cloning llama.cpp ${commit.slice(0, 12)} from node-llama-cpp's bundle into ${llamaCppDir}`,
+  );
   const r = run("git", ["-c", "advice.detachedHead=false", "clone", "--quiet", BUNDLE, tmp]);
   if (r.status !== 0) fail(`git clone of ${BUNDLE} failed: ${r.stderr.trim()}`);
   rmSync(llamaCppDir, { recursive: true, force: true });
@@ -122,7 +125,17 @@ console.log(`setup:python: pip install ${REQUIREMENTS.join(" ")} ${source.join("
 const started = Date.now();
 const pip = run(
   venvPython,
-  ["-m", "pip", "install", "--disable-pip-version-check", "--progress-bar", "off", "-q", ...source, ...REQUIREMENTS],
+  [
+    "-m",
+    "pip",
+    "install",
+    "--disable-pip-version-check",
+    "--progress-bar",
+    "off",
+    "-q",
+    ...source,
+    ...REQUIREMENTS,
+  ],
   { env: { ...process.env, PIP_DEFAULT_TIMEOUT: "30" } },
 );
 // the local extra index lists packages it does not hold; pip warns once per lookup

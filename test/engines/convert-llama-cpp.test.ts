@@ -28,10 +28,11 @@ function compare(checkpoint: string, type: "f32" | "f16" | "q8_0", name: string)
 }
 
 describe("thinkprm convert vs llama.cpp's convert_hf_to_gguf.py on the same checkpoint", () => {
-  it("hf-tiny, f32 and q8_0: identical tensors (Q8_0 blocks bit for bit) and metadata but the listed keys", () => {
+  it("hf-tiny, q8_0: identical tensors (Q8_0 blocks bit for bit) and metadata but the listed keys", () => {
     const dir = join(root, "hf-tiny");
     writeHfTinyCheckpoint(dir);
-    for (const type of ["f32", "q8_0"] as const) {
+    // f32 values are compared on the yarn checkpoint below and on a trained one (test/train)
+    for (const type of ["q8_0"] as const) {
       const { diff, log } = compare(dir, type, "tiny");
       // llama.cpp does not know this 392-token vocabulary's hash; the wrapper names the pre-tokenizer
       expect(log).toContain("unknown pre-tokenizer hash");

@@ -64,10 +64,7 @@ export async function llamaLogprobs(
 /** The largest absolute difference between two [prompt][candidate] tables. */
 export function maxDelta(a: number[][], b: number[][]): number {
   let max = 0;
-  a.forEach((row, i) =>
-    row.forEach((x, j) => {
-      max = Math.max(max, Math.abs(x - b[i]![j]!));
-    }),
-  );
+  for (const [i, row] of a.entries())
+    for (const [j, x] of row.entries()) max = Math.max(max, Math.abs(x - b[i]![j]!));
   return max;
 }

@@ -34,8 +34,10 @@ export interface TokenizerFiles {
   bos?: string;
   eos?: string;
   pad?: string;
-  addBos: boolean;
-  addEos: boolean;
+  /** Whether the tokenizer adds these by itself; undefined when nothing says. */
+  addBos: boolean | undefined;
+  addEos: boolean | undefined;
+  addSep: boolean | undefined;
   chatTemplate?: { source: string; file: "chat_template.jinja" | "tokenizer_config.json" };
 }
 
@@ -64,17 +66,57 @@ function readJsonFile(path: string, fail: MakeError): unknown {
   }
 }
 
-/** Does the post-processor add a special token first (BOS) or last (EOS) for a single sequence? */
-function postProcessorAdds(json: Json, bos: string | undefined, eos: string | undefined) {
-  const out = { bos: false, eos: false };
+/**
+ * Whether the tokenizer adds BOS / EOS / a separator by itself, as llama.cpp's converter reads it
+ * (gguf-py `SpecialVocab`): `add_{bos,eos,sep}_token` in tokenizer_config.json when it is a
+ * boolean, else what tokenizer.json's TemplateProcessing post-processor puts first, last and
+ * between a pair; undefined when neither says (the key is then not written).
+ */
+export function specialTokenFlags(
+  json: Json,
+  config: Json,
+  bos: string | undefined,
+  eos: string | undefined,
+) {
+  const out: { bos?: boolean; eos?: boolean; sep?: boolean } = {};
   const pp = json.post_processor;
-  if (!isObject(pp)) return out;
-  const processors = Array.isArray(pp.processors) ? pp.processors.filter(isObject) : [pp];
+  const processors = isObject(pp)
+    ? Array.isArray(pp.processors)
+      ? pp.processors.filter(isObject)
+      : [pp]
+    : [];
+  const special = (x: unknown) =>
+    isObject(x) && isObject(x.SpecialToken) && typeof x.SpecialToken.id === "string"
+      ? x.SpecialToken.id
+      : undefined;
+  const sequence = (x: unknown) => (isObject(x) && isObject(x.Sequence) ? x.Sequence.id : undefined);
+  const sep = specialTokenText(config.sep_token);
   for (const p of processors) {
-    if (p.type !== "TemplateProcessing" || !Array.isArray(p.single) || p.single.length < 2) continue;
-    const id = (x: unknown) => (isObject(x) && isObject(x.SpecialToken) ? x.SpecialToken.id : undefined);
-    if (bos !== undefined && id(p.single[0]) === bos) out.bos = true;
-    if (eos !== undefined && id(p.single.at(-1)) === eos) out.eos = true;
+    if (p.type !== "TemplateProcessing") continue;
+    const single = Array.isArray(p.single) ? p.single : [];
+    let pair = Array.isArray(p.pair) ? p.pair : [];
+    const first = single.length > 1 ? special(single[0]) : undefined;
+    const last = single.length > 1 ? special(single.at(-1)) : undefined;
+    if (first !== undefined) out.bos = first === bos;
+    if (last !== undefined) out.eos = last === eos;
+    if (pair.length > 0) {
+      pair = pair.slice(first !== undefined && special(pair[0]) === first ? 1 : 0);
+      if (last !== undefined && special(pair.at(-1)) === last) pair = pair.slice(0, -1);
+      const middle = pair.slice(1, -1);
+      if (sequence(pair[0]) === "A" && sequence(pair.at(-1)) === "B" && middle.length > 0) {
+        const entry = special(middle[0]);
+        let addSep = entry !== undefined && (entry === sep || entry === eos) && last === undefined;
+        if (middle.length === 2) {
+          const second = special(middle[1]);
+          if (second !== undefined && (second === sep || second === eos)) addSep = true;
+        }
+        out.sep = addSep;
+      }
+    }
+  }
+  for (const typ of ["bos", "eos", "sep"] as const) {
+    const v = config[`add_${typ}_token`];
+    if (typeof v === "boolean") out[typ] = v;
   }
   return out;
 }
@@ -107,11 +149,9 @@ export function readTokenizerFiles(dir: string, fail: MakeError): TokenizerFiles
   const bos = specialTokenText(config.bos_token);
   const eos = specialTokenText(config.eos_token);
   const pad = specialTokenText(config.pad_token);
-  const fromPost = postProcessorAdds(json, bos, eos);
   // transformers 5 drops add_bos_token from tokenizer_config.json when tokenizer.json exists and
-  // decides by the post-processor; llama.cpp's converter reads both the same way
-  const addBos = typeof config.add_bos_token === "boolean" ? config.add_bos_token : fromPost.bos;
-  const addEos = typeof config.add_eos_token === "boolean" ? config.add_eos_token : fromPost.eos;
+  // decides by the post-processor; llama.cpp's converter reads both
+  const flags = specialTokenFlags(json, config, bos, eos);
 
   // transformers loads chat_template.jinja in preference to the config's chat_template
   const jinja = join(dir, "chat_template.jinja");
@@ -129,8 +169,9 @@ export function readTokenizerFiles(dir: string, fail: MakeError): TokenizerFiles
     vocab: model.vocab as Record<string, number>,
     merges: model.merges as (string | string[])[],
     added,
-    addBos,
-    addEos,
+    addBos: flags.bos,
+    addEos: flags.eos,
+    addSep: flags.sep,
   };
   if (bos !== undefined) files.bos = bos;
   if (eos !== undefined) files.eos = eos;

@@ -222,9 +222,12 @@ export function convertQwen2Checkpoint(
     const i = text === undefined ? -1 : tokens.indexOf(text);
     if (i >= 0) metadata[`tokenizer.ggml.${key}`] = u32(i);
   }
-  metadata["tokenizer.ggml.add_bos_token"] = bool(tok.addBos);
-  metadata["tokenizer.ggml.add_eos_token"] = bool(tok.addEos);
-  metadata["tokenizer.ggml.add_sep_token"] = bool(false);
+  for (const [key, value] of [
+    ["add_bos_token", tok.addBos],
+    ["add_sep_token", tok.addSep],
+    ["add_eos_token", tok.addEos],
+  ] as const)
+    if (value !== undefined) metadata[`tokenizer.ggml.${key}`] = bool(value);
   if (tok.chatTemplate) metadata["tokenizer.chat_template"] = str(tok.chatTemplate.source);
 
   const partial = `${out}.partial-${process.pid}`;
