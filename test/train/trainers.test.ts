@@ -20,7 +20,8 @@ import { cli, workdir } from "../cli/run-cli.js";
 import { diffGguf, EXPECTED_METADATA_DIFFERENCES } from "../engines/gguf-diff.js";
 import { llamaLogprobs, maxDelta } from "../engines/llama-logprobs.js";
 import { ORACLE_CANDIDATES, ORACLE_PROMPTS } from "../engines/oracle-prompts.js";
-import { hfReference, llamaCppConvert, pythonChildEnv, pythonEnv } from "../python-env.js";
+import { REPO_ROOT } from "../helpers.js";
+import { hfReference, llamaCppConvert, pythonChildEnv, pythonEnv, runPython } from "../python-env.js";
 
 const CHAINS: KeptChain[] = [
   {
@@ -236,6 +237,30 @@ describe("trainer paths on the CPU, end to end: train → convert → verify", (
     expect(c.code).toBe(0);
     expect(readGgufHeader(join(dir, "trl-lora.gguf")).tensors).toHaveLength(27);
   }, 300_000);
+
+  it("the shipped script's tokenizer guard: transformers 5 misreads a LlamaTokenizerFast byte-level tokenizer (transformers#45488); tokenizer.json is used as it is", () => {
+    // the tokenizer files alone (no config.json naming qwen2): AutoTokenizer picks LlamaTokenizer
+    const tok = join(dir, "tokenizer-only");
+    mkdirSync(tok);
+    for (const f of ["tokenizer.json", "tokenizer_config.json"])
+      writeFileSync(join(tok, f), readFileSync(join(dir, "base", f)));
+    const out = runPython([
+      "-c",
+      `import sys, json; sys.path.insert(0, ${JSON.stringify(join(REPO_ROOT, "python"))})
+import thinkprm_sft
+from transformers import AutoTokenizer
+from tokenizers import Tokenizer
+text = "Hello world, x = 2"
+auto = AutoTokenizer.from_pretrained(sys.argv[1])(text, add_special_tokens=False)["input_ids"]
+guarded = thinkprm_sft.load_tokenizer(sys.argv[1])(text, add_special_tokens=False)["input_ids"]
+raw = Tokenizer.from_file(sys.argv[1] + "/tokenizer.json").encode(text, add_special_tokens=False).ids
+print(json.dumps({"auto_ok": auto == raw, "guarded_ok": guarded == raw}))`,
+      tok,
+    ]);
+    const lines = out.trim().split("\n");
+    expect(lines[0]).toContain('"thinkprm": "warning"');
+    expect(JSON.parse(lines.at(-1)!)).toEqual({ auto_ok: false, guarded_ok: true });
+  }, 120_000);
 
   it("says what is wrong before training: a missing base folder, a Python without torch", async () => {
     const missing = await cli(
