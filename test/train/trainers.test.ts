@@ -98,7 +98,8 @@ async function convertAndVerify(model: string, gguf: string) {
   const c = await cli(["convert", model, "-o", gguf, "--type", "f32", "--json"], { cwd: dir });
   expect(c.code).toBe(0);
   const v = await cli(
-    ["verify", "-q", "-m", gguf, "--chat-template", "auto", "--threads", "1", "--max-tokens", "300"].concat([
+    // the model's own template, read from the GGUF (what --chat-template auto does once verify passes it the model)
+    ["verify", "-q", "-m", gguf, "--chat-template", gguf, "--threads", "1", "--max-tokens", "300"].concat([
       "-i",
       "in.jsonl",
       "--json",
