@@ -38,7 +38,7 @@ export class ConvertError extends Error {
   }
 }
 
-export function readJson<T>(dir: string, name: string, required = true): T | undefined {
+function readJson<T>(dir: string, name: string, required = true): T | undefined {
   const path = join(dir, name);
   if (!existsSync(path)) {
     if (required)
