@@ -234,7 +234,9 @@ function runCommand(
       log.end();
       if (error.code === "ENOENT")
         reject(
-          new Error(`cannot start ${command}: not found on PATH (install the trainer, or pass --python)`),
+          new Error(
+            `cannot start ${command}: not found on PATH (run npm run setup:python for the project's .venv, install the trainer, or pass --python)`,
+          ),
         );
       else reject(error);
     });

@@ -251,7 +251,21 @@ describe("thinkprm convert writes what the config says, or refuses", () => {
     );
     const small = checkpoint("small-vocab", (c) => ({ ...c, vocab_size: 100 }));
     expect(() => convertQwen2Checkpoint(small, join(root, "z.gguf"))).toThrow(
-      /outside the embedding's 100 rows/,
+      /embed_tokens\.weight has shape \[392, 64\], but config\.json implies \[100, 64\]/,
+    );
+    // a vocabulary claimed far beyond the tensors is refused before anything of its size is allocated
+    const huge = checkpoint("huge-vocab", (c) => ({ ...c, vocab_size: 2 ** 31 - 1 }));
+    expect(() => convertQwen2Checkpoint(huge, join(root, "h.gguf"))).toThrow(/implies \[2147483647, 64\]/);
+  });
+
+  it("a tokenizer id beyond the embedding's rows is refused", () => {
+    const dir = checkpoint("id-beyond", (c) => c);
+    const path = join(dir, "tokenizer.json");
+    const tok = JSON.parse(readFileSync(path, "utf8"));
+    tok.added_tokens.push({ id: 5000, content: "<extra>", special: true });
+    writeFileSync(path, JSON.stringify(tok));
+    expect(() => convertQwen2Checkpoint(dir, join(root, "e.gguf"))).toThrow(
+      /token "<extra>" has id 5000, outside the embedding's 392 rows/,
     );
   });
 

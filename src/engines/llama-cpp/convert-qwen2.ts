@@ -125,9 +125,16 @@ export function convertQwen2Checkpoint(
   options: ConvertOptions = {},
 ): ConvertResult {
   const h = readCheckpointConfig(dir);
+  const st = checkpointTensors(dir);
+  // the embedding's rows are the vocabulary's size: checked before a token table of that size is
+  // allocated (a config.json claiming 2^31 tokens must be an error, not an out-of-memory crash)
+  const embed = st.has("model.embed_tokens.weight") ? st.entry("model.embed_tokens.weight").shape : undefined;
+  if (embed && (embed[0] !== h.vocabSize || embed[1] !== h.hidden))
+    throw new ConvertError(
+      `${dir}: tensor model.embed_tokens.weight has shape [${embed.join(", ")}], but config.json implies [${h.vocabSize}, ${h.hidden}]`,
+    );
   const tok = readTokenizerFiles(dir, (m) => new ConvertError(m));
   const { tokens, types, merges, pre } = ggufTokenizer(tok, h.vocabSize, (m) => new ConvertError(m));
-  const st = checkpointTensors(dir);
 
   const matrixType = { f32: GgmlType.F32, f16: GgmlType.F16, q8_0: GgmlType.Q8_0 }[options.type ?? "f16"];
   const headDim = h.hidden / h.heads;
