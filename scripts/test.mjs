@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// The README's test command: typecheck, lint, build (the CLI tests run the built binary too), then
-// vitest. Ends with the plain line "N passed, N failed, N skipped" that CI reads, since CI does
-// not read vitest's own summary.
+// The README's test command: typecheck, lint, build (the CLI tests run the built binary too), the
+// Python set-up (npm run setup:python, idempotent), then vitest. Ends with the plain line
+// "N passed, N failed, N skipped" that CI reads, since CI does not read vitest's own summary.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 
@@ -21,6 +21,15 @@ for (const [label, args] of [
     console.log("0 passed, 1 failed");
     process.exit(1);
   }
+}
+
+// the Python side (.venv, llama.cpp's converter) that the training and conversion tests need:
+// set up here when missing (fast when done), so those tests never skip for want of it
+console.log("\n> setup:python: node scripts/setup-python.mjs");
+if (run(process.execPath, ["scripts/setup-python.mjs"]) !== 0) {
+  console.log("\nsetup:python failed; the training and conversion tests need it (see the message above)");
+  console.log("0 passed, 1 failed");
+  process.exit(1);
 }
 
 mkdirSync("test-results", { recursive: true });

@@ -1,34 +1,34 @@
-/** `--chat-template <file>|r1-distill-qwen|qwen2.5|none`. */
-import { existsSync, readFileSync } from "node:fs";
+/**
+ * `--chat-template` for the commands that have no engine to ask (`prompt`, `export`, `synth
+ * stats`): the library's one resolution (`resolveChatTemplate`), its errors as CLI errors.
+ */
+
+import type { ChatTemplate } from "../engines/chat-template.js";
 import {
-  BUILTIN_CHAT_TEMPLATES,
-  type ChatTemplate,
-  chatTemplateFromTokenizerConfig,
-  isBuiltinChatTemplate,
-} from "../engines/chat-template.js";
-import { CliError, type CliIo, resolvePath } from "./io.js";
+  type ResolvedChatTemplate,
+  resolveChatTemplate as resolveInLibrary,
+} from "../engines/chat-template-source.js";
+import { CliError, type CliIo } from "./io.js";
+
+export type { ResolvedChatTemplate };
 
 export const CHAT_TEMPLATE_HELP =
-  "chat template: a tokenizer_config.json path, r1-distill-qwen (ThinkPRM's base models), qwen2.5, or none";
+  "chat template: auto (the model's own, else r1-distill-qwen), r1-distill-qwen (ThinkPRM's base models), qwen2.5, none, or a tokenizer_config.json / .jinja / checkpoint folder / .gguf path";
 
-export function resolveChatTemplate(io: CliIo, value: string): ChatTemplate | null {
-  if (value === "none") return null;
-  if (isBuiltinChatTemplate(value)) return BUILTIN_CHAT_TEMPLATES[value];
-  const full = resolvePath(io, value);
-  if (!existsSync(full)) {
-    throw new CliError(
-      `--chat-template: "${value}" is neither a file nor a built-in; use a tokenizer_config.json path, ${Object.keys(BUILTIN_CHAT_TEMPLATES).join(", ")}, or none`,
-    );
-  }
-  let config: unknown;
+/** Resolves a `--chat-template` value; `model` is the local model `auto` reads. */
+export function resolveChatTemplateWithSource(
+  io: CliIo,
+  value: string,
+  model?: string,
+): ResolvedChatTemplate {
   try {
-    config = JSON.parse(readFileSync(full, "utf8"));
+    return resolveInLibrary(value, { cwd: io.cwd, ...(model === undefined ? {} : { model }) });
   } catch (error) {
-    throw new CliError(`--chat-template: ${value} is not valid JSON (${(error as Error).message})`);
+    throw new CliError((error as Error).message.replace(/^(--chat-template: )?/, "--chat-template: "));
   }
-  try {
-    return chatTemplateFromTokenizerConfig(config, value);
-  } catch (error) {
-    throw new CliError(`--chat-template: ${(error as Error).message}`);
-  }
+}
+
+/** As `resolveChatTemplateWithSource`, the template only. */
+export function resolveChatTemplate(io: CliIo, value: string, model?: string): ChatTemplate | null {
+  return resolveChatTemplateWithSource(io, value, model).template;
 }

@@ -52,6 +52,10 @@ export function registerMakingCommands(program: Command<any, any, any>, io: CliI
       "clean chains as the official code: text after a <think> is dropped (default: text before it is)",
     )
     .option(
+      "--lenient-verdicts",
+      "count padded verdicts (\\boxed{ incorrect }) as decisions and keep their steps (default: the official parser's exact reading, which does not)",
+    )
+    .option(
       "--max-length <n>",
       "reject chains longer than this many tokens of the target model",
       int("--max-length", 1),
@@ -131,7 +135,7 @@ export function registerMakingCommands(program: Command<any, any, any>, io: CliI
     .requiredOption("--data <dir>", "a thinkprm export folder")
     .option(
       "--base-model <id>",
-      "the model to fine-tune (Hugging Face id or folder)",
+      "the model to fine-tune: a Hugging Face id, or a local folder (relative to here)",
       "deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B",
     )
     .addOption(
@@ -158,9 +162,39 @@ export function registerMakingCommands(program: Command<any, any, any>, io: CliI
     .option("--deepspeed", "DeepSpeed ZeRO-3 (default: on for full fine-tunes on several devices)")
     .option("--no-deepspeed", "no DeepSpeed")
     .option("--max-length <n>", "cut sequences to this many tokens", int("--max-length", 16), 4096)
-    .option("--max-steps <n>", "stop after n optimiser steps (smoke tests)", int("--max-steps", 1))
+    .option(
+      "--max-steps <n>",
+      "stop after n optimiser steps (smoke tests, benchmarks)",
+      int("--max-steps", 1),
+    )
     .option("--epochs <n>", "override the paper's epochs", num("--epochs", 0.01, 100))
     .option("--lr <rate>", "override the paper's learning rate", num("--lr", 0, 1))
+    .option(
+      "--batch <n>",
+      "override the paper's effective batch (32 full, 16 LoRA); accumulation fills it",
+      int("--batch", 1),
+    )
+    .addOption(
+      new Option("--method <method>", "override the paper's method for the size").choices([
+        "full",
+        "lora",
+      ] as const),
+    )
+    .option("--lora-r <n>", "LoRA rank (default 32, the paper's)", int("--lora-r", 1))
+    .option("--lora-alpha <n>", "LoRA alpha (default 16, the paper's)", int("--lora-alpha", 1))
+    .addOption(
+      new Option(
+        "--device <device>",
+        "cuda: bf16, gradient checkpointing; cpu: float32, no workers; auto: with --launch, what torch sees here, else cuda",
+      )
+        .choices(["auto", "cuda", "cpu"] as const)
+        .default("auto" as const),
+    )
+    .option(
+      "--threads <n>",
+      "CPU threads of the trainer (OMP_NUM_THREADS; 1 is fastest for tiny models on a busy machine)",
+      int("--threads", 1, 256),
+    )
     .option("--seed <n>", "training seed", int("--seed", 0), 42)
     .option("-o, --out <dir>", "the recipe folder", "train-recipe")
     .option(
@@ -168,7 +202,10 @@ export function registerMakingCommands(program: Command<any, any, any>, io: CliI
       "where the trainer writes the model, relative to the recipe folder",
       "checkpoint",
     )
-    .option("--python <exe>", "python for the shipped script on one device", "python3")
+    .option(
+      "--python <exe>",
+      "python for the shipped script (default: python3 of the .venv from npm run setup:python when there is one, else from PATH)",
+    )
     .option("--launch", "start the trainer now and follow it")
     .option("--store <file>", "run store (with --launch)", STORE)
     .option("-q, --quiet", "no progress output")

@@ -35,7 +35,8 @@ function buildProgram(io: CliIo) {
         .choices(["numbered", "plain"] as const)
         .default("numbered" as const),
     )
-    .option("--chat-template <value>", CHAT_TEMPLATE_HELP, "r1-distill-qwen")
+    .option("--chat-template <value>", CHAT_TEMPLATE_HELP, "auto")
+    .option("-m, --model <path>", "the local model (.gguf or checkpoint folder) whose template auto reads")
     .option("--instruction <text>", "replace the default ThinkPRM instruction")
     .option(
       "--no-lets-verify",
@@ -86,6 +87,7 @@ function buildProgram(io: CliIo) {
         .choices(["f32", "f16", "q8_0"] as const)
         .default("f16" as const),
     )
+    .option("--json", "one JSON line: tensors, the hyper-parameters read, the chat template's source")
     .action(async (checkpoint, opts) =>
       (await import("./commands/convert.js")).runConvert(io, checkpoint, opts),
     );
@@ -173,14 +175,21 @@ function buildProgram(io: CliIo) {
   dev
     .command("make-model")
     .description(
-      "write a model the project generates itself (no download): tiny (random qwen2), constant (the P(Yes) oracle),\nqwen-tokenizer (tiny weights, the real Qwen/R1 tokenizer), hf-tiny (a Hugging Face checkpoint folder),\nshape-1.5b (ThinkPRM-1.5B's shape, random weights, for benchmarks)",
+      "write a model the project generates itself (no download): tiny (random qwen2), constant (the P(Yes) oracle),\nqwen-tokenizer (tiny weights, the real Qwen/R1 tokenizer), hf-tiny (a Hugging Face checkpoint folder\nthat transformers loads), hf-qwen-tokenizer (the same with the real R1-Distill-Qwen tokenizer),\nshape-1.5b (ThinkPRM-1.5B's shape, random weights, for benchmarks)",
     )
     .addOption(
       new Option("--kind <kind>", "which model")
-        .choices(["tiny", "constant", "qwen-tokenizer", "hf-tiny", "shape-1.5b"] as const)
+        .choices([
+          "tiny",
+          "constant",
+          "qwen-tokenizer",
+          "hf-tiny",
+          "hf-qwen-tokenizer",
+          "shape-1.5b",
+        ] as const)
         .makeOptionMandatory(),
     )
-    .requiredOption("-o, --out <path>", "where to write it (a folder for hf-tiny)")
+    .requiredOption("-o, --out <path>", "where to write it (a folder for hf-tiny and hf-qwen-tokenizer)")
     .option("--seed <n>", "tiny: weight seed", int("--seed", 0), 1)
     .action(async (opts) => (await import("./commands/make-model.js")).runMakeModel(io, opts));
 

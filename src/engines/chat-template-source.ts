@@ -1,66 +1,70 @@
 /**
- * Which chat template a verifier uses: `auto` (the default) takes the model's own — what the
- * engine read from the GGUF — and falls back to the built-in R1-Distill-Qwen template (what the
- * released ThinkPRMs are trained with) only when the model has none; a built-in by name; a
- * `tokenizer_config.json`; or `none` (the bare user message).
+ * Which chat template a verifier uses — one resolution for the CLI, `serve` and the library:
+ * - `auto` (the default): the model's own — what the engine read from its GGUF, or the template of
+ *   a local model file or checkpoint folder — and the built-in R1-Distill-Qwen template (what the
+ *   released ThinkPRMs are trained with) only when the model has none;
+ * - a built-in by name (`r1-distill-qwen`, `qwen2.5`); `none` (the bare user message);
+ * - a path: a `tokenizer_config.json`, a `.jinja` file, a checkpoint folder or a `.gguf` file.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { resolve } from "node:path";
 import {
   BUILTIN_CHAT_TEMPLATES,
   type ChatTemplate,
   chatTemplateFromTokenizerConfig,
   isBuiltinChatTemplate,
 } from "./chat-template.js";
+import { ChatTemplateError, chatTemplateForModel } from "./model-chat-template.js";
 import type { Engine } from "./types.js";
+
+export { ChatTemplateError };
 
 export interface ResolvedChatTemplate {
   template: ChatTemplate | null;
-  /** Where it came from, for messages and run records: `model`, `builtin:<name>`, a file path, `none`. */
+  /**
+   * Where it came from, for messages and run records: `model` (the engine's own), `gguf`,
+   * `chat_template.jinja`, `tokenizer_config.json` (a local model's), `builtin:<name>`,
+   * `file:<path>`, or `none`.
+   */
   source: string;
-}
-
-export class ChatTemplateError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ChatTemplateError";
-  }
 }
 
 /** Resolves `--chat-template` / the `chatTemplate` setting. Throws `ChatTemplateError` with the fix. */
 export function resolveChatTemplate(
   value: string,
-  context: { cwd?: string; engine?: Pick<Engine, "chatTemplate"> } = {},
+  context: { cwd?: string; engine?: Pick<Engine, "chatTemplate">; model?: string } = {},
 ): ResolvedChatTemplate {
   if (value === "none") return { template: null, source: "none" };
+  if (isBuiltinChatTemplate(value))
+    return { template: BUILTIN_CHAT_TEMPLATES[value], source: `builtin:${value}` };
+  const at = (p: string) => resolve(context.cwd ?? process.cwd(), p);
   if (value === "auto") {
     const own = context.engine?.chatTemplate;
     if (own) return { template: own, source: "model" };
-    return { template: BUILTIN_CHAT_TEMPLATES["r1-distill-qwen"], source: "builtin:r1-distill-qwen" };
+    const found = chatTemplateForModel(context.model === undefined ? undefined : at(context.model));
+    return { template: found.template, source: found.source };
   }
-  if (isBuiltinChatTemplate(value))
-    return { template: BUILTIN_CHAT_TEMPLATES[value], source: `builtin:${value}` };
-  const full = resolve(context.cwd ?? process.cwd(), value);
-  if (!existsSync(full)) {
+  const full = at(value);
+  if (!existsSync(full))
     throw new ChatTemplateError(
-      `--chat-template: "${value}" is neither a file nor a built-in; use auto, a tokenizer_config.json path, ${Object.keys(BUILTIN_CHAT_TEMPLATES).join(", ")}, or none`,
+      `--chat-template: "${value}" is neither a file nor a built-in; use auto, ${Object.keys(BUILTIN_CHAT_TEMPLATES).join(", ")}, none, or a tokenizer_config.json / .jinja / checkpoint folder / .gguf path`,
     );
+  if (statSync(full).isDirectory() || full.endsWith(".gguf")) {
+    const found = chatTemplateForModel(full);
+    if (found.source.startsWith("builtin:"))
+      throw new ChatTemplateError(`--chat-template: ${value} holds no chat template`);
+    return { template: found.template, source: `${found.source}:${value}` };
   }
-  // a checkpoint folder: its tokenizer_config.json (transformers 5 may keep the template beside it)
-  const file = statSync(full).isDirectory() ? join(full, "tokenizer_config.json") : full;
-  let config: Record<string, unknown>;
+  if (full.endsWith(".jinja"))
+    return { template: { name: value, source: readFileSync(full, "utf8") }, source: `file:${value}` };
+  let config: unknown;
   try {
-    config = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+    config = JSON.parse(readFileSync(full, "utf8"));
   } catch (error) {
-    throw new ChatTemplateError(
-      `--chat-template: ${value} is not readable JSON (${(error as Error).message})`,
-    );
+    throw new ChatTemplateError(`--chat-template: ${value} is not valid JSON (${(error as Error).message})`);
   }
-  const jinja = join(dirname(file), "chat_template.jinja");
-  if (typeof config.chat_template !== "string" && !Array.isArray(config.chat_template) && existsSync(jinja))
-    config = { ...config, chat_template: readFileSync(jinja, "utf8") };
   try {
-    return { template: chatTemplateFromTokenizerConfig(config, value), source: value };
+    return { template: chatTemplateFromTokenizerConfig(config, value), source: `file:${value}` };
   } catch (error) {
     throw new ChatTemplateError(`--chat-template: ${(error as Error).message}`);
   }

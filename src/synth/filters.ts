@@ -21,15 +21,17 @@ export type RejectReason =
   | "balanced_out";
 
 /**
- * Step decisions as the training parser reads them: `\text{X}` → `X`, then the contents of every
- * `\boxed{…}` (no nested braces) that are exactly "correct" or "incorrect", in order.
+ * Step decisions as the training parser reads them (the official `extract_boxed_predictions`,
+ * thinkprm-spec.md §2.4): `\text{X}` → `X`, then the contents of every `\boxed{…}` (no nested
+ * braces) that are *exactly* "correct" or "incorrect", in order. A padded `\boxed{ incorrect }` is
+ * not a decision there; `lenient: true` trims the contents first (not the official reading).
  *
- * @example boxedDecisions("\\boxed{correct} … \\boxed{\\text{incorrect}} … \\boxed{468}") // ["+", "-"]
+ * @example boxedDecisions("\\boxed{correct} … \\boxed{\\text{incorrect}} … \\boxed{468} \\boxed{ correct }") // ["+", "-"]
  */
-export function boxedDecisions(generation: string): StepLabel[] {
+export function boxedDecisions(generation: string, lenient = false): StepLabel[] {
   const plain = generation.replace(/\\text\{([^{}]*)\}/g, "$1");
   return [...plain.matchAll(/\\boxed\{([^{}]*)\}/g)]
-    .map((m) => m[1]!.trim())
+    .map((m) => (lenient ? m[1]!.trim() : m[1]!))
     .filter((c) => c === "correct" || c === "incorrect")
     .map((c) => (c === "correct" ? "+" : "-"));
 }
@@ -73,10 +75,22 @@ export function outcomeFilter(
  * Official bug, decided: where a `<think>` occurs the official code keeps the text *up to and
  * including* it, which empties a chain from a teacher that opens with the tag (a no-op for QwQ,
  * which writes none). By default we keep the text after the last `<think>` instead;
- * `thinkCut: "official"` restores the official cut.
+ * `thinkCut: "official"` restores the official cut. `lenient` goes with `boxedDecisions`' lenient
+ * reading: padded verdicts (`\boxed{ incorrect }`, `\boxed{\text{ correct }}`) are normalised first.
  */
-export function cleanGeneration(generation: string, thinkCut: "after" | "official" = "after"): string {
+export function cleanGeneration(
+  generation: string,
+  thinkCut: "after" | "official" = "after",
+  lenient = false,
+): string {
   let g = generation.replace(/\\boxed\{\\text\{(correct|incorrect)\}\}/g, "\\boxed{$1}");
+  // the lenient reading counted padded verdicts as decisions: write them as the decisions they
+  // were counted as, so the cut below keeps their steps
+  if (lenient)
+    g = g.replace(
+      /\\boxed\{\s*(?:\\text\{\s*(correct|incorrect)\s*\}|(correct|incorrect))\s*\}/g,
+      (_m, a, b) => `\\boxed{${a ?? b}}`,
+    );
   const ends = ["\\boxed{correct}", "\\boxed{incorrect}"].map((box) => {
     const at = g.lastIndexOf(box);
     return at < 0 ? -1 : at + box.length;
@@ -111,6 +125,11 @@ export interface FilterOptions {
   neutral?: "negative" | "positive";
   /** Where a `<think>` in the chain cuts it; see `cleanGeneration`. Default "after". */
   thinkCut?: "after" | "official";
+  /**
+   * Count padded verdicts (`\boxed{ incorrect }`) as decisions and keep their steps. Default false:
+   * the official parser, which counts only contents exactly "correct"/"incorrect".
+   */
+  lenientVerdicts?: boolean;
 }
 
 /** Format, then process (or outcome) filtering of one generation for one labelled prefix. */
@@ -122,12 +141,13 @@ export function judgeChain(
 ): ChainJudgement {
   const labels = fixStepLabels(ratings.map((r) => ratingLabel(r as number | string, options.neutral)));
   const until = labelsUntilError(labels);
-  const decisions = boxedDecisions(generation);
+  const lenient = options.lenientVerdicts ?? false;
+  const decisions = boxedDecisions(generation, lenient);
   const base = {
     decisions,
     labelsUntilError: until,
     isCorrect: prefixIsCorrect(labels),
-    cleaned: cleanGeneration(generation, options.thinkCut),
+    cleaned: cleanGeneration(generation, options.thinkCut, lenient),
   };
   const reason =
     formatFilter(decisions, until, prefixSteps) ??

@@ -1,5 +1,21 @@
 /** Fine-tuning on existing trainers: recipes with the paper's settings, launching and following them. */
-export { type LaunchResult, launchRecipe, type Recipe, SHIPPED_SCRIPT, writeRecipe } from "./launch.js";
+export {
+  dataForSpecialTokenTrainer,
+  type LaunchResult,
+  launchRecipe,
+  type Recipe,
+  type RecipeOptions,
+  SHIPPED_SCRIPT,
+  writeRecipe,
+} from "./launch.js";
+export {
+  activateVenv,
+  findVenv,
+  PACKAGE_ROOT,
+  type TrainerPython,
+  torchHasCuda,
+  trainerPython,
+} from "./python-env.js";
 export {
   accelerateConfig,
   deepspeedZero3,
@@ -11,6 +27,7 @@ export {
   type PlanResult,
   scriptArgs,
   sizeFromModelName,
+  type TrainDevice,
   type TrainerKind,
   type TrainPlan,
   trainPlan,

@@ -6,6 +6,8 @@
 
 export type ModelSize = "1.5b" | "7b" | "14b" | "32b";
 export type TrainerKind = "script" | "trl" | "llama-factory";
+/** Where the trainer runs: GPUs (bf16, gradient checkpointing) or the CPU (float32, for small models and smoke runs). */
+export type TrainDevice = "cuda" | "cpu";
 
 export interface PaperSettings {
   method: "full" | "lora";
@@ -47,6 +49,9 @@ export interface TrainPlan extends PaperSettings {
   maxSteps: number;
   seed: number;
   outputDir: string;
+  device: TrainDevice;
+  /** CPU threads of the trainer (OMP_NUM_THREADS); undefined: the trainer's own default. */
+  threads?: number;
 }
 
 export interface PlanInput {
@@ -60,10 +65,15 @@ export interface PlanInput {
   maxSteps?: number;
   seed?: number;
   outputDir: string;
+  device?: TrainDevice;
+  threads?: number;
   /** Overrides of the paper's settings. */
   epochs?: number;
   learningRate?: number;
   effectiveBatch?: number;
+  method?: "full" | "lora";
+  loraR?: number;
+  loraAlpha?: number;
 }
 
 export type PlanResult =
@@ -81,7 +91,18 @@ export function trainPlan(input: PlanInput): PlanResult {
         message: `cannot tell the size of ${input.baseModel} from its name; pass --size 1.5b, 7b, 14b or 32b`,
       },
     };
-  const paper = PAPER_SETTINGS[size];
+  const row = PAPER_SETTINGS[size];
+  // a method other than the row's keeps the row's epochs; LoRA without a rank takes the paper's r=32 α=16
+  const method = input.method ?? row.method;
+  const paper: PaperSettings =
+    method === "lora"
+      ? {
+          ...row,
+          method,
+          loraR: input.loraR ?? row.loraR ?? 32,
+          loraAlpha: input.loraAlpha ?? row.loraAlpha ?? 16,
+        }
+      : { method, epochs: row.epochs, learningRate: row.learningRate, effectiveBatch: row.effectiveBatch };
   const gpusPerNode = input.gpusPerNode ?? 1;
   const nodes = input.nodes ?? 1;
   const perDeviceBatch = input.perDeviceBatch ?? 1;
@@ -110,11 +131,15 @@ export function trainPlan(input: PlanInput): PlanResult {
       gpusPerNode,
       nodes,
       // ZeRO-3 by default where the paper full-fine-tunes on several GPUs (7B does not fit one 48 GB card with Adam states)
-      deepspeed: input.deepspeed ?? (paper.method === "full" && gpusPerNode * nodes > 1),
+      deepspeed:
+        (input.device ?? "cuda") === "cuda" &&
+        (input.deepspeed ?? (paper.method === "full" && gpusPerNode * nodes > 1)),
       maxLength: input.maxLength ?? 4096,
       maxSteps: input.maxSteps ?? 0,
       seed: input.seed ?? 42,
       outputDir: input.outputDir,
+      device: input.device ?? "cuda",
+      ...(input.threads ? { threads: input.threads } : {}),
     },
   };
 }
@@ -128,7 +153,7 @@ export function accelerateConfig(plan: TrainPlan, deepspeedConfigFile: string): 
     ...(plan.deepspeed
       ? ["deepspeed_config:", `  deepspeed_config_file: ${deepspeedConfigFile}`, "  zero3_init_flag: true"]
       : []),
-    "mixed_precision: bf16",
+    `mixed_precision: ${plan.device === "cpu" ? "'no'" : "bf16"}`,
     `num_machines: ${plan.nodes}`,
     `num_processes: ${processes}`,
     "machine_rank: 0",
@@ -137,7 +162,7 @@ export function accelerateConfig(plan: TrainPlan, deepspeedConfigFile: string): 
       : []),
     "rdzv_backend: static",
     "same_network: true",
-    "use_cpu: false",
+    `use_cpu: ${plan.device === "cpu"}`,
   ];
   return `${lines.join("\n")}\n`;
 }
@@ -185,7 +210,8 @@ export function scriptArgs(plan: TrainPlan, data: string): string[] {
     String(plan.maxLength),
     "--seed",
     String(plan.seed),
-    "--gradient-checkpointing",
+    // on GPUs activations are the memory bottleneck; on the CPU (small models) recomputing only costs time
+    ...(plan.device === "cpu" ? ["--device", "cpu"] : ["--gradient-checkpointing"]),
     ...(plan.method === "lora"
       ? ["--lora-r", String(plan.loraR), "--lora-alpha", String(plan.loraAlpha)]
       : []),
@@ -212,7 +238,7 @@ export function trlArgs(plan: TrainPlan, dataDir: string): string[] {
     String(plan.learningRate),
     "--lr_scheduler_type",
     "constant",
-    "--warmup_ratio",
+    "--warmup_steps",
     "0",
     "--per_device_train_batch_size",
     String(plan.perDeviceBatch),
@@ -220,12 +246,14 @@ export function trlArgs(plan: TrainPlan, dataDir: string): string[] {
     String(plan.gradAccum),
     "--max_length",
     String(plan.maxLength),
-    "--gradient_checkpointing",
-    "--bf16",
+    ...(plan.device === "cpu"
+      ? ["--use_cpu", "--dataloader_num_workers", "0"]
+      : ["--gradient_checkpointing", "--bf16"]),
     "--logging_steps",
     "1",
     "--save_strategy",
-    "epoch",
+    // a capped (smoke or benchmark) run saves only the final model, which the script writes anyway
+    plan.maxSteps ? "no" : "epoch",
     "--seed",
     String(plan.seed),
     "--report_to",
@@ -275,8 +303,8 @@ export function llamaFactoryYaml(plan: TrainPlan, datasetDir: string, deepspeedC
     ["learning_rate", plan.learningRate],
     ["num_train_epochs", plan.epochs],
     ["lr_scheduler_type", "constant"],
-    ["warmup_ratio", 0],
-    ["bf16", true],
+    ["warmup_steps", 0],
+    ["bf16", plan.device === "cuda"],
     ["seed", plan.seed],
     ["report_to", "none"],
     ...(plan.maxSteps ? ([["max_steps", plan.maxSteps]] as [string, number][]) : []),

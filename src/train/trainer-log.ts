@@ -33,8 +33,11 @@ function compact(p: TrainerProgress): TrainerProgress | null {
   return Object.keys(out).length > 0 ? out : null;
 }
 
-/** The progress a line reports, or null for any other line. Never throws. */
-export function parseTrainerLine(line: string): TrainerProgress | null {
+/**
+ * The progress a line reports, or null for any other line. Never throws. `bars: false` ignores tqdm
+ * bars (the shipped script reports its steps as JSON; its libraries' bars are loading, not training).
+ */
+export function parseTrainerLine(line: string, options: { bars?: boolean } = {}): TrainerProgress | null {
   const text = line.trim();
   if (text.startsWith('{"thinkprm"')) {
     try {
@@ -71,10 +74,13 @@ export function parseTrainerLine(line: string): TrainerProgress | null {
       epoch: num(fields.get("epoch")),
     });
   }
-  // tqdm writes several bars per line with \r; the last is current
-  const bars = [...text.matchAll(/(\d+)\/(\d+) \[([0-9:]+)<([0-9:?]+)/g)];
+  if (options.bars === false) return null;
+  // tqdm writes several bars per line with \r; the last is current. A bar with a description
+  // ("Loading weights: 100%|…| 27/27", "Map: …") is not the training loop's, which has none.
+  const bars = [...text.matchAll(/(?:^|\r)([^\r|]*?)\d+%\|[^|\r]*\|\s*(\d+)\/(\d+) \[([0-9:]+)<([0-9:?]+)/g)];
   const bar = bars.at(-1);
-  if (bar) return compact({ step: Number(bar[1]), totalSteps: Number(bar[2]), etaS: clock(bar[4]!) });
+  if (bar && !/\S/.test(bar[1]!))
+    return compact({ step: Number(bar[2]), totalSteps: Number(bar[3]), etaS: clock(bar[5]!) });
   return null;
 }
 

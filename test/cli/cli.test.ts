@@ -39,10 +39,12 @@ describe("thinkprm prompt", () => {
     expect(lines[0]).toEqual({
       id: "a",
       prompt: buildThinkPrmUserMessage(record.problem, record.steps, { layout: "plain" }),
+      chat_template: "none",
     });
     expect(lines[1]).toEqual({
       id: null,
       prompt: buildThinkPrmUserMessage("p", ["a", "b"], { layout: "plain" }),
+      chat_template: "none",
     });
   });
 

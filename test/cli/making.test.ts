@@ -152,7 +152,23 @@ describe("making a verifier from the command line", () => {
   it.skipIf(hasTorch)(
     "train --launch runs the real command, reports the trainer's failure and stores the run",
     async () => {
-      const r = await cli(["train", "--data", "set", "--out", "recipe", "--launch", "-q"], { cwd: dir });
+      // a Python without torch (not the project's .venv), on a device named so nothing probes torch first
+      const r = await cli(
+        [
+          "train",
+          "--data",
+          "set",
+          "--out",
+          "recipe",
+          "--launch",
+          "-q",
+          "--python",
+          "python3",
+          "--device",
+          "cpu",
+        ],
+        { cwd: dir },
+      );
       expect(r.code).toBe(1);
       expect(r.stderr).toContain("the trainer exited with code 1");
       expect(r.stderr).toContain("No module named 'torch'");

@@ -41,10 +41,12 @@ describe("step labels", () => {
 });
 
 describe("filters", () => {
-  it("reads boxed decisions, \\text{} unwrapped, answers ignored", () => {
-    expect(
-      boxedDecisions("a \\boxed{correct} b \\boxed{\\text{incorrect}} c \\boxed{468} \\boxed{ correct }"),
-    ).toEqual(["+", "-", "+"]);
+  it("reads boxed decisions as the official parser: \\text{} unwrapped, only exact contents, answers ignored", () => {
+    const g =
+      "a \\boxed{correct} b \\boxed{\\text{incorrect}} c \\boxed{468} \\boxed{ correct } \\boxed{\\text{ incorrect }}";
+    // extract_boxed_predictions keeps contents exactly equal to correct/incorrect: padded ones are not decisions
+    expect(boxedDecisions(g)).toEqual(["+", "-"]);
+    expect(boxedDecisions(g, true)).toEqual(["+", "-", "+", "-"]);
     expect(boxedDecisions("no boxes")).toEqual([]);
   });
   it("format: decisions exist, one per step up to the first error or one per prefix step", () => {
@@ -68,6 +70,19 @@ describe("filters", () => {
     // by default the text after <think> is kept; the official code keeps the text before it
     expect(cleanGeneration("<think>\nStep 1: y \\boxed{correct}")).toBe("\nStep 1: y \\boxed{correct}");
     expect(cleanGeneration("x <think> y \\boxed{correct}", "official")).toBe("x <think>");
+  });
+  it("a padded verdict: rejected by default as officially; kept whole (its step too) when lenient", () => {
+    const labels = [1, -1];
+    const g =
+      "Step 1: fine \\boxed{correct}\n\nStep 2: wrong \\boxed{ incorrect }\n</think>\nIs the solution correct? No";
+    const strict = judgeChain(labels, 2, g, { mode: "process" });
+    expect(strict).toMatchObject({ kept: false, reason: "decision_count", decisions: ["+"] });
+    const lenient = judgeChain(labels, 2, g, { mode: "process", lenientVerdicts: true });
+    expect(lenient).toMatchObject({ kept: true, decisions: ["+", "-"] });
+    // the kept chain keeps the step its decision was counted for, written as the exact verdict
+    expect(lenient.cleaned).toBe("Step 1: fine \\boxed{correct}\n\nStep 2: wrong \\boxed{incorrect}");
+    expect(cleanGeneration("x \\boxed{\\text{ correct }} y", "after", true)).toBe("x \\boxed{correct}");
+    expect(cleanGeneration("x \\boxed{correct} y \\boxed{ incorrect } z")).toBe("x \\boxed{correct}");
   });
   it("balances classes by a seeded shuffle", () => {
     const labels = [true, true, true, true, false, false];

@@ -106,7 +106,7 @@ describe("trainer command lines and configs", () => {
     const args = trlArgs(lora, "data").join(" ");
     expect(
       args.startsWith(
-        "sft --model_name_or_path Qwen/Qwen2.5-14B-Instruct --dataset_name data --output_dir checkpoint --num_train_epochs 3 --learning_rate 0.0004 --lr_scheduler_type constant --warmup_ratio 0",
+        "sft --model_name_or_path Qwen/Qwen2.5-14B-Instruct --dataset_name data --output_dir checkpoint --num_train_epochs 3 --learning_rate 0.0004 --lr_scheduler_type constant --warmup_steps 0",
       ),
     ).toBe(true);
     expect(args).toContain(
@@ -121,7 +121,7 @@ describe("trainer command lines and configs", () => {
     expect(yaml).toContain('deepspeed: "deepspeed_zero3.json"\n');
     expect(yaml).toContain('template: "deepseekr1"\ncutoff_len: 4096\n');
     expect(yaml).toContain(
-      'gradient_accumulation_steps: 8\nlearning_rate: 0.00006\nnum_train_epochs: 3\nlr_scheduler_type: "constant"\nwarmup_ratio: 0\n',
+      'gradient_accumulation_steps: 8\nlearning_rate: 0.00006\nnum_train_epochs: 3\nlr_scheduler_type: "constant"\nwarmup_steps: 0\n',
     );
     expect(llamaFactoryYaml(lora, "data", "x")).toContain(
       'lora_rank: 32\nlora_alpha: 16\nlora_target: "all"\n',

@@ -2,7 +2,13 @@ import { writeFileSync } from "node:fs";
 import { makeConstantModel, makeTinyModel } from "../../engines/llama-cpp/test-models.js";
 import { CliError, type CliIo, resolvePath } from "../io.js";
 
-export type ModelKind = "tiny" | "constant" | "qwen-tokenizer" | "hf-tiny" | "shape-1.5b";
+export type ModelKind =
+  | "tiny"
+  | "constant"
+  | "qwen-tokenizer"
+  | "hf-tiny"
+  | "hf-qwen-tokenizer"
+  | "shape-1.5b";
 
 export interface MakeModelOptions {
   kind: ModelKind;
@@ -39,6 +45,19 @@ export async function runMakeModel(io: CliIo, opts: MakeModelOptions): Promise<v
       const { writeHfTinyCheckpoint } = await import("../../engines/llama-cpp/test-checkpoint.js");
       const files = writeHfTinyCheckpoint(out, opts.seed);
       io.stdout.write(`wrote the checkpoint folder ${opts.out}: ${files.join(", ")}\n`);
+      return;
+    }
+    case "hf-qwen-tokenizer": {
+      const { writeHfQwenTokenizerCheckpoint } = await import("../../engines/llama-cpp/test-checkpoint.js");
+      let files: string[];
+      try {
+        files = await writeHfQwenTokenizerCheckpoint(out, opts.seed);
+      } catch (error) {
+        throw new CliError((error as Error).message);
+      }
+      io.stdout.write(
+        `wrote the checkpoint folder ${opts.out} (tiny weights, the real R1-Distill-Qwen tokenizer): ${files.join(", ")}\n`,
+      );
       return;
     }
     case "shape-1.5b": {

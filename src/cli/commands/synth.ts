@@ -35,6 +35,8 @@ export interface SynthOptions {
   filter: "process" | "outcome";
   neutral: "negative" | "positive";
   officialThinkCut?: boolean;
+  /** Count padded verdicts (`\boxed{ incorrect }`) as decisions; default: the official exact reading. */
+  lenientVerdicts?: boolean;
   tokenizerModel?: string;
   maxLength: number;
   maxTokens: number;
@@ -82,6 +84,8 @@ export async function runSynth(io: CliIo, opts: SynthOptions): Promise<void> {
         mode: opts.filter,
         neutral: opts.neutral,
         thinkCut: opts.officialThinkCut ? ("official" as const) : ("after" as const),
+        // only when asked: runs made before the option existed keep their configuration (and resume)
+        ...(opts.lenientVerdicts ? { lenientVerdicts: true } : {}),
         perPrefix: opts.perPrefix,
         temperature: opts.temperature,
         maxTokens: opts.maxTokens,

@@ -29,7 +29,7 @@ import type {
   ProbabilitiesOptions,
   ProbabilitiesResult,
 } from "../types.js";
-import { addedTokenTexts, chatTemplateFromGguf, type GgufHeader, validateGguf } from "./gguf-reader.js";
+import { addedTokenTexts, type GgufHeader, templateFromGgufHeader, validateGguf } from "./gguf-reader.js";
 import { loadNodeLlamaCpp } from "./load.js";
 import { findStop, TextPieces } from "./text-pieces.js";
 
@@ -102,7 +102,7 @@ export class LlamaCppEngine implements EngineV1 {
     const eos = model.tokens.eos;
     if (eos !== null) this.eosToken = model.detokenize([eos], true);
     this.addedTokens = addedTokenTexts(header);
-    const template = chatTemplateFromGguf(header, basename(options.modelPath));
+    const template = templateFromGgufHeader(header, basename(options.modelPath));
     if (template) this.chatTemplate = template;
     this.capabilities = {
       candidateLogprobs: true,

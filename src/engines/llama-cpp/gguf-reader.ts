@@ -5,7 +5,8 @@
  * `feed_forward_length`. A bad file must give a clear error, never a crash.
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { GGUF_MAGIC, GgufValueType } from "./gguf-format.js";
+import { GGML_BLOCK, GGUF_MAGIC, GgmlType, GgufValueType } from "./gguf-format.js";
+import { fromHalf } from "./gguf-writer.js";
 
 export type GgufMetadataValue = number | bigint | string | boolean | (number | bigint | string | boolean)[];
 
@@ -20,6 +21,8 @@ export interface GgufHeader {
   version: number;
   metadata: Map<string, GgufMetadataValue>;
   tensors: GgufTensorInfo[];
+  /** File offset of the tensor data section (the tensor offsets count from here). */
+  dataOffset: number;
 }
 
 export class GgufFormatError extends Error {
@@ -66,6 +69,9 @@ class Cursor {
     const n = this.u64();
     if (n > BigInt(max)) throw new GgufFormatError(this.path, `implausible ${what} (${n})`);
     return Number(n);
+  }
+  get position(): number {
+    return this.pos;
   }
   string(): string {
     const n = this.count("string length", 1 << 26);
@@ -145,7 +151,9 @@ export function readGgufHeader(path: string): GgufHeader {
       for (let d = 0; d < nDims; d++) dims.push(Number(c.u64()));
       tensors.push({ name, dims, type: c.u32(), offset: c.u64() });
     }
-    return { version, metadata, tensors };
+    const alignment = Number(metadata.get("general.alignment") ?? 32) || 32;
+    const dataOffset = Math.ceil(c.position / alignment) * alignment;
+    return { version, metadata, tensors, dataOffset };
   } finally {
     closeSync(fd);
   }
@@ -194,7 +202,7 @@ export function validateGguf(path: string): GgufHeader {
  * The chat template a GGUF carries (`tokenizer.chat_template`, as llama.cpp's converter and
  * `thinkprm convert` write it), with its BOS/EOS token texts; undefined when it has none.
  */
-export function chatTemplateFromGguf(
+export function templateFromGgufHeader(
   header: GgufHeader,
   name: string,
 ): { name: string; source: string; bosToken?: string; eosToken?: string } | undefined {
@@ -210,7 +218,7 @@ export function chatTemplateFromGguf(
   const bosToken = text("tokenizer.ggml.bos_token_id");
   const eosToken = text("tokenizer.ggml.eos_token_id");
   return {
-    name: `${name} (its own template)`,
+    name: `${name} (gguf)`,
     source,
     ...(bosToken === undefined ? {} : { bosToken }),
     ...(eosToken === undefined ? {} : { eosToken }),
@@ -228,4 +236,50 @@ export function addedTokenTexts(header: GgufHeader): string[] {
     if ((Number(t) === 3 || Number(t) === 4) && typeof text === "string" && text.length > 1) out.push(text);
   });
   return out;
+}
+
+/** ggml's BF16 type id (not written by this project, but llama.cpp's converter can write it). */
+const GGML_BF16 = 30;
+
+/**
+ * One tensor's values as float32, row-major (innermost dimension fastest), decoded from F32, F16,
+ * BF16 or Q8_0 — for comparing two conversions of the same checkpoint.
+ */
+export function readGgufTensor(path: string, header: GgufHeader, name: string): Float32Array {
+  const t = header.tensors.find((x) => x.name === name);
+  if (!t) throw new GgufFormatError(path, `no tensor ${name}`);
+  const count = t.dims.reduce((a, b) => a * b, 1);
+  const block = t.type === GGML_BF16 ? { bytes: 2, weights: 1 } : GGML_BLOCK[t.type as GgmlType];
+  if (!block) throw new GgufFormatError(path, `tensor ${name}: type ${t.type} cannot be decoded here`);
+  const bytes = Buffer.alloc((count / block.weights) * block.bytes);
+  const fd = openSync(path, "r");
+  try {
+    const read = readSync(fd, bytes, 0, bytes.length, header.dataOffset + Number(t.offset));
+    if (read !== bytes.length)
+      throw new GgufFormatError(path, `tensor ${name} runs past the end of the file`);
+  } finally {
+    closeSync(fd);
+  }
+  const out = new Float32Array(count);
+  switch (t.type) {
+    case GgmlType.F32:
+      for (let i = 0; i < count; i++) out[i] = bytes.readFloatLE(i * 4);
+      return out;
+    case GgmlType.F16:
+      for (let i = 0; i < count; i++) out[i] = fromHalf(bytes.readUInt16LE(i * 2));
+      return out;
+    case GGML_BF16: {
+      const u = new Uint32Array(out.buffer);
+      for (let i = 0; i < count; i++) u[i] = bytes.readUInt16LE(i * 2) << 16;
+      return out;
+    }
+    case GgmlType.Q8_0:
+      for (let b = 0; b < count / 32; b++) {
+        const d = fromHalf(bytes.readUInt16LE(b * 34));
+        for (let j = 0; j < 32; j++) out[b * 32 + j] = d * bytes.readInt8(b * 34 + 2 + j);
+      }
+      return out;
+    default:
+      throw new GgufFormatError(path, `tensor ${name}: type ${t.type} cannot be decoded here`);
+  }
 }

@@ -107,10 +107,12 @@ export function encodeTensor(data: Float32Array, type: GgmlType): Buffer {
       for (let b = 0; b < data.length / 32; b++) {
         let amax = 0;
         for (let j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(data[b * 32 + j]!));
-        const d = amax / 127;
-        const id = d ? 1 / d : 0;
+        // float32 arithmetic, as ggml's quantize_row_q8_0_ref and gguf-py compute it (bit-exact)
+        const d = Math.fround(amax / 127);
+        const id = d ? Math.fround(1 / d) : 0;
         out.writeUInt16LE(toHalf(d), b * 34);
-        for (let j = 0; j < 32; j++) out.writeInt8(roundf(data[b * 32 + j]! * id), b * 34 + 2 + j);
+        for (let j = 0; j < 32; j++)
+          out.writeInt8(roundf(Math.fround(data[b * 32 + j]! * id)), b * 34 + 2 + j);
       }
       return out;
     case GgmlType.Q4_0:

@@ -41,7 +41,7 @@ export const R1_DISTILL_ADDED_TOKENS: [number, string, boolean][] = [
 /** The padded vocabulary size of the R1-Distill-Qwen models (config.json `vocab_size`). */
 export const R1_DISTILL_VOCAB_SIZE = 151936;
 
-function qwenTokenizerJson(): {
+export function qwenTokenizerJson(): {
   model: { vocab: Record<string, number>; merges: ([string, string] | string)[] };
 } {
   const require = createRequire(import.meta.url);

@@ -15,6 +15,9 @@ export interface SafetensorsEntry {
   end: number;
 }
 
+/** Bytes per value of the dtypes this reader decodes. */
+const DTYPE_BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2 };
+
 export class SafetensorsFile {
   readonly entries = new Map<string, SafetensorsEntry>();
   private readonly dataStart: number;
@@ -31,17 +34,43 @@ export class SafetensorsFile {
       }
       const header = Buffer.alloc(headerLength);
       readSync(fd, header, 0, headerLength, 8);
-      const json = JSON.parse(header.toString("utf8")) as Record<
-        string,
-        { dtype: string; shape: number[]; data_offsets: [number, number] }
-      >;
-      for (const [name, e] of Object.entries(json)) {
+      let json: Record<string, unknown>;
+      try {
+        json = JSON.parse(header.toString("utf8")) as Record<string, unknown>;
+      } catch {
+        throw new Error(`${path} is not a safetensors file (its header is not JSON)`);
+      }
+      const dataBytes = size - 8 - headerLength;
+      for (const [name, raw] of Object.entries(json)) {
         if (name === "__metadata__") continue;
+        const e = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+        const offsets = e.data_offsets;
+        const shape = e.shape;
+        // a header is input like any other: offsets inside the file, a size that matches the shape
+        if (
+          typeof e.dtype !== "string" ||
+          !Array.isArray(shape) ||
+          !shape.every((d) => Number.isInteger(d) && d >= 0) ||
+          !Array.isArray(offsets) ||
+          offsets.length !== 2 ||
+          !offsets.every((o) => Number.isInteger(o) && o >= 0) ||
+          offsets[0] > offsets[1] ||
+          offsets[1] > dataBytes
+        )
+          throw new Error(
+            `${path}: tensor ${name} has a malformed header entry (dtype, shape or data_offsets)`,
+          );
+        const width = DTYPE_BYTES[e.dtype];
+        const count = (shape as number[]).reduce((a, b) => a * b, 1);
+        if (width !== undefined && offsets[1] - offsets[0] !== count * width)
+          throw new Error(
+            `${path}: tensor ${name} holds ${offsets[1] - offsets[0]} bytes, but ${e.dtype} [${shape.join(", ")}] needs ${count * width}`,
+          );
         this.entries.set(name, {
           dtype: e.dtype,
-          shape: e.shape,
-          begin: e.data_offsets[0],
-          end: e.data_offsets[1],
+          shape: shape as number[],
+          begin: offsets[0],
+          end: offsets[1],
         });
       }
       this.dataStart = 8 + headerLength;
@@ -89,13 +118,21 @@ function decode(bytes: Buffer, dtype: string, what: string): Float32Array {
   }
 }
 
+// one scratch word for the bit-level conversions below (no allocation per value)
+const scratchF32 = new Float32Array(1);
+const scratchU32 = new Uint32Array(scratchF32.buffer);
+
+/** The bfloat16 bits of a float, round to nearest even (as torch's `.to(torch.bfloat16)`). */
+export function bf16Bits(x: number): number {
+  scratchF32[0] = x;
+  const v = scratchU32[0]!;
+  return ((v + 0x7fff + ((v >>> 16) & 1)) >>> 16) & 0xffff;
+}
+
 /** Rounds a float to bfloat16 (round to nearest even) and back. */
 export function roundToBf16(x: number): number {
-  const f = new Float32Array([x]);
-  const u = new Uint32Array(f.buffer);
-  const v = u[0]!;
-  u[0] = ((v + 0x7fff + ((v >>> 16) & 1)) >>> 16) << 16;
-  return f[0]!;
+  scratchU32[0] = bf16Bits(x) << 16;
+  return scratchF32[0]!;
 }
 
 export interface SafetensorsTensor {
@@ -105,10 +142,17 @@ export interface SafetensorsTensor {
   data: Float32Array;
 }
 
-/** Writes a safetensors file (values are rounded to the dtype). */
-export function writeSafetensors(path: string, tensors: SafetensorsTensor[]): void {
+/**
+ * Writes a safetensors file (values are rounded to the dtype). `metadata` becomes the header's
+ * `__metadata__` (torch's `save_file` writes `{"format": "pt"}`, which transformers checks).
+ */
+export function writeSafetensors(
+  path: string,
+  tensors: SafetensorsTensor[],
+  metadata?: Record<string, string>,
+): void {
   const width = { F32: 4, F16: 2, BF16: 2 } as const;
-  const header: Record<string, unknown> = {};
+  const header: Record<string, unknown> = metadata ? { __metadata__: metadata } : {};
   let offset = 0;
   for (const t of tensors) {
     const n = t.data.length * width[t.dtype];
@@ -123,7 +167,7 @@ export function writeSafetensors(path: string, tensors: SafetensorsTensor[]): vo
     for (const x of t.data) {
       if (t.dtype === "F32") data.writeFloatLE(x, at);
       else if (t.dtype === "F16") data.writeUInt16LE(toHalf(x), at);
-      else data.writeUInt16LE(new Uint32Array(new Float32Array([roundToBf16(x)]).buffer)[0]! >>> 16, at);
+      else data.writeUInt16LE(bf16Bits(x), at);
       at += width[t.dtype];
     }
   }

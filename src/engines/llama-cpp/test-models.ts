@@ -108,6 +108,8 @@ export interface QwenModelSpec {
   weight: ((name: string, n: number) => Float32Array) | null;
   outputBias?: Float32Array;
   matrixType?: GgmlType;
+  /** Fills norm weights and biases (by GGUF tensor name); default ones and zeros. */
+  vector?: (name: string, n: number) => Float32Array;
 }
 
 /** Assembles a qwen2 GGUF from a shape, a vocabulary and weights. */
@@ -125,13 +127,13 @@ export function buildQwen2Gguf(spec: QwenModelSpec): Buffer {
     name,
     dims: [n],
     type: GgmlType.F32,
-    data: new Float32Array(n).fill(1),
+    data: spec.vector ? spec.vector(name, n) : new Float32Array(n).fill(1),
   });
   const zeros = (name: string, n: number): GgufTensor => ({
     name,
     dims: [n],
     type: GgmlType.F32,
-    data: new Float32Array(n),
+    data: spec.vector ? spec.vector(name, n) : new Float32Array(n),
   });
   const tensors: GgufTensor[] = [
     w("token_embd.weight", [H, V]),
