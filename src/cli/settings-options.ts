@@ -225,7 +225,8 @@ export function engineSpecFrom(
   if (!prefix) {
     take("modelType", "model-type");
     take("window", "window");
-    take("requestTimeout", "request-timeout");
+    // the per-item timeout is every engine's; an HTTP engine also bounds each request by it
+    if (value.startsWith("openai")) take("requestTimeout", "request-timeout");
   }
   if (!prefix || llama) {
     if (opts.threads !== undefined) flags.threads = opts.threads as number;

@@ -47,7 +47,7 @@ export function resolveChatTemplate(
   const full = at(value);
   if (!existsSync(full))
     throw new ChatTemplateError(
-      `--chat-template: "${value}" is neither a file nor a built-in; use auto, ${Object.keys(BUILTIN_CHAT_TEMPLATES).join(", ")}, none, or a tokenizer_config.json / .jinja / checkpoint folder / .gguf path`,
+      `--chat-template: "${value}" is neither a file nor a built-in; use auto, ${Object.keys(BUILTIN_CHAT_TEMPLATES).join(", ")}, or none, or a tokenizer_config.json / .jinja / checkpoint folder / .gguf path`,
     );
   if (statSync(full).isDirectory() || full.endsWith(".gguf")) {
     const found = chatTemplateForModel(full);

@@ -97,17 +97,20 @@ export function engineSpecFromFlag(value: string, flags: EngineFlagValues = {}):
   const colon = value.indexOf(":");
   const kind = colon < 0 ? value : value.slice(0, colon);
   const arg = colon < 0 ? "" : value.slice(colon + 1);
-  const misplaced = (names: (keyof EngineFlagValues)[], where: string) => {
+  const misplaced = (names: (keyof EngineFlagValues)[]) => {
     const given = names.filter((n) => flags[n] !== undefined);
-    if (given.length > 0)
+    if (given.length > 0) {
+      const where = OPENAI_FLAGS.includes(given[0]!) ? "--engine openai" : "--engine llama-cpp";
+      const same = given.filter((n) => OPENAI_FLAGS.includes(n) === OPENAI_FLAGS.includes(given[0]!));
       throw new EngineSpecError(
-        `${given.map(flagName).join(", ")} ${given.length > 1 ? "apply" : "applies"} to ${where}, not to --engine ${kind}`,
+        `${same.map(flagName).join(", ")} ${same.length > 1 ? "apply" : "applies"} to ${where}, not to --engine ${kind}`,
       );
+    }
   };
   let input: EngineSpecInput;
   switch (kind) {
     case "llama-cpp":
-      misplaced(["serverKind", "servedModel", "window", "requestTimeout"], "--engine openai");
+      misplaced(OPENAI_FLAGS);
       input = {
         kind,
         ...(arg || flags.model ? { model: arg || flags.model } : {}),
@@ -117,7 +120,7 @@ export function engineSpecFromFlag(value: string, flags: EngineFlagValues = {}):
       };
       break;
     case "openai": {
-      misplaced(["threads", "contextSize", "modelType"], "--engine llama-cpp");
+      misplaced(LLAMA_FLAGS);
       const endpoints = arg
         .split(",")
         .map((u) => u.trim())
@@ -137,10 +140,7 @@ export function engineSpecFromFlag(value: string, flags: EngineFlagValues = {}):
       break;
     }
     case "scripted":
-      misplaced(
-        ["serverKind", "servedModel", "window", "threads", "contextSize", "modelType"],
-        "other engines",
-      );
+      misplaced([...OPENAI_FLAGS, ...LLAMA_FLAGS]);
       if (!arg)
         throw new EngineSpecError("--engine scripted needs a script file: --engine scripted:<script.json>");
       input = { kind, script: arg };
@@ -157,6 +157,9 @@ export function engineSpecFromFlag(value: string, flags: EngineFlagValues = {}):
   }
   return parsed.data;
 }
+
+const OPENAI_FLAGS: (keyof EngineFlagValues)[] = ["serverKind", "servedModel", "window", "requestTimeout"];
+const LLAMA_FLAGS: (keyof EngineFlagValues)[] = ["threads", "contextSize", "modelType"];
 
 function flagName(key: keyof EngineFlagValues): string {
   return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
