@@ -32,14 +32,7 @@ export function registerVerifyingCommands(program: Command<any, any, any>, io: C
     )
     .option("--splitter <engine>", "with --split llm: the engine whose model cuts solutions into steps")
     .option("-q, --quiet", "no progress display")
-    .option("--json", "one JSON line per verification")
-    .addHelpText(
-      "after",
-      `
-Examples:
-  $ thinkprm verify -m verifier.gguf --problem "Solve 2x + 3 = 7" --step "2x = 4" --step "x = 1"
-  $ thinkprm verify -e openai:http://127.0.0.1:8000/v1 -i solutions.jsonl -k 4 --json > verified.jsonl`,
-    );
+    .option("--json", "one JSON line per verification");
   addLoopOptions(addVerifierOptions(addEngineOptions(verify)));
   verify.action(async (opts) => (await import("./commands/verify.js")).runVerify(io, opts as Opts));
 
@@ -77,15 +70,7 @@ Examples:
       int("--limit", 1),
     )
     .option("-q, --quiet", "no progress display")
-    .option("--json", "metrics as JSON")
-    .addHelpText(
-      "after",
-      `
-Examples:
-  $ thinkprm eval processbench -e openai:http://127.0.0.1:8000/v1 --subsets olympiadbench,omnimath
-  $ thinkprm eval processbench -m verifier.gguf --data held-out.json -k 4
-  $ thinkprm eval processbench --predictions preds.jsonl --subsets gsm8k`,
-    );
+    .option("--json", "metrics as JSON");
   addLoopOptions(addVerifierOptions(addEngineOptions(pb)));
   pb.action(async (opts) =>
     (await import("./commands/eval-processbench.js")).runEvalProcessBench(io, opts as Opts),
@@ -159,16 +144,7 @@ Examples:
         .default("weighted" as const),
     )
     .option("-q, --quiet", "no progress display")
-    .option("--json", "the curve and flag agreement as JSON")
-    .addHelpText(
-      "after",
-      `
-Without -e the scores the candidates file carries are used; with -e a verifier scores every candidate now.
-Examples:
-  $ thinkprm eval bon -c ../shared/data/bon/math_qwen2.5-math_cot_100_n8_rm.jsonl
-  $ thinkprm eval bon -c candidates.jsonl -e openai:http://127.0.0.1:8000/v1
-  $ thinkprm eval bon --generate --dataset math500 --generator openai:http://gpu:8001/v1 -e openai:http://gpu:8000/v1 -N 8 --limit 100`,
-    );
+    .option("--json", "the curve and flag agreement as JSON");
   addEngineOptions(bon, {
     prefix: "generator",
     engineHelp: "with --generate: the engine that writes candidates",
@@ -217,14 +193,7 @@ Examples:
       "also write one JSON line per problem (completions, scores, the chosen answer)",
     )
     .option("-q, --quiet", "no progress display")
-    .option("--json", "one JSON line per problem on stdout")
-    .addHelpText(
-      "after",
-      `
-Examples:
-  $ thinkprm search --dataset math500 --limit 100 --generator openai:http://gpu:8001/v1 -e openai:http://gpu:8000/v1
-  $ thinkprm search --method bon -N 8 --dataset problems.jsonl --generator llama-cpp:gen.gguf -m verifier.gguf`,
-    );
+    .option("--json", "one JSON line per problem on stdout");
   addEngineOptions(search, {
     prefix: "generator",
     engineHelp: "(required) the engine that writes solution steps",
@@ -251,13 +220,7 @@ Examples:
       int("--max-queue", 0, 100_000),
       256,
     )
-    .option("--timeout <seconds>", "per-request timeout (504 past it)", int("--timeout", 1), 600)
-    .addHelpText(
-      "after",
-      `
-Example:
-  $ THINKPRM_TOKEN=secret thinkprm serve -m verifier.gguf --port 8000`,
-    );
+    .option("--timeout <seconds>", "per-request timeout (504 past it)", int("--timeout", 1), 600);
   addVerifierOptions(addEngineOptions(serve), { omit: ["method"] });
   serve.action(async (opts) => (await import("./commands/serve.js")).runServe(io, opts as Opts));
 }

@@ -1,6 +1,6 @@
 /** The human view of a verification: one line per step with ✓ / ✗ / ·, the score, the chains. */
 import type { SolutionInput } from "../core/types.js";
-import type { Verification } from "../verifier/types.js";
+import type { Verification, VerificationEvent } from "../verifier/types.js";
 
 const MARK = { correct: "✓", incorrect: "✗", unverified: "·" } as const;
 
@@ -34,4 +34,53 @@ export function formatVerification(input: SolutionInput, v: Verification, label:
     }
   }
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * Writes a verification to a terminal as it happens: each chain's text as it is generated, a ✓/✗
+ * mark with the step number the moment a verdict lands, a header when another chain (or round)
+ * takes over, each chain's decision. Returns the event handler; the summary comes after.
+ */
+export function streamToTerminal(
+  write: (text: string) => void,
+  colour: boolean,
+): (event: VerificationEvent) => void {
+  const paint = (code: string, text: string) => (colour ? `\x1b[${code}m${text}\x1b[0m` : text);
+  let current = -1;
+  let atLineStart = true;
+  const out = (text: string) => {
+    if (text === "") return;
+    write(text);
+    atLineStart = text.endsWith("\n");
+  };
+  const newline = () => {
+    if (!atLineStart) out("\n");
+  };
+  return (event) => {
+    if (event.type === "done") return newline();
+    if (event.chain !== current) {
+      newline();
+      out(paint("2", `── chain ${event.chain + 1} ──\n`));
+      current = event.chain;
+    }
+    switch (event.type) {
+      case "token":
+        return out(event.text);
+      case "step":
+        return out(
+          paint(event.verdict === "correct" ? "32" : "31", ` ${MARK[event.verdict]} step ${event.step + 1}`),
+        );
+      case "round":
+        newline();
+        return out(paint("2", `── round ${event.round} ──\n`));
+      case "decision":
+        newline();
+        return out(
+          paint(
+            "1",
+            `decision: ${event.valid && event.score !== null ? `P(Yes) share ${event.score.toFixed(4)}` : "invalid chain"}\n`,
+          ),
+        );
+    }
+  };
 }

@@ -3,12 +3,24 @@
  * and their code is loaded only when they run. `runCli` takes its streams as arguments, so tests
  * run the real CLI in-process.
  */
+import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "@commander-js/extra-typings";
 import { int } from "./arg-parsers.js";
 import { CHAT_TEMPLATE_HELP } from "./chat-template-option.js";
 import { registerMakingCommands } from "./commands-making.js";
 import { registerVerifyingCommands } from "./commands-verifying.js";
+import { EXAMPLES } from "./examples.js";
 import { CliError, type CliIo, CommandExit } from "./io.js";
+
+/** The package's version, from its package.json (two folders above this file, built or not). */
+function packageVersion(): string {
+  try {
+    const url = new URL("../../package.json", import.meta.url);
+    return (JSON.parse(readFileSync(url, "utf8")) as { version: string }).version;
+  } catch {
+    return "unknown";
+  }
+}
 
 function buildProgram(io: CliIo) {
   const program = new Command()
@@ -16,6 +28,7 @@ function buildProgram(io: CliIo) {
     .description(
       "Generative process reward models (ThinkPRM): verify step-by-step solutions with a verifier that thinks,\nand read a score P(Yes)/(P(Yes)+P(No)) plus a judgment for every step.",
     )
+    .version(packageVersion(), "-V, --version", "print the version")
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride()
     .enablePositionalOptions()
@@ -209,9 +222,34 @@ const USER_ERRORS = new Set([
   "HubError",
 ]);
 
+// biome-ignore lint/suspicious/noExplicitAny: any command of the tree
+type AnyCommand = Command<any, any, any>;
+
+/** Every command of the tree with its path (`runs export`), the program itself left out. */
+export function commandTree(program: AnyCommand, prefix = ""): { path: string; command: AnyCommand }[] {
+  return program.commands.flatMap((c) => {
+    const path = `${prefix}${c.name()}`;
+    return [{ path, command: c as AnyCommand }, ...commandTree(c as AnyCommand, `${path} `)];
+  });
+}
+
+/** The program with every command's example in its --help. */
+export function buildCli(io: CliIo): AnyCommand {
+  const program = buildProgram(io);
+  for (const { path, command } of commandTree(program)) {
+    const lines = EXAMPLES[path];
+    if (lines)
+      command.addHelpText(
+        "after",
+        `\nExample${lines.length > 1 ? "s" : ""}:\n${lines.map((l) => `  $ ${l}`).join("\n")}`,
+      );
+  }
+  return program;
+}
+
 /** Runs the CLI and returns its exit code. Never calls `process.exit`. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  const program = buildProgram(io);
+  const program = buildCli(io);
   if (argv.length === 0) {
     program.outputHelp();
     return 0;

@@ -15,7 +15,7 @@ import { type ItemFailure, type RunLoopItem, runLoop } from "../store/run-loop.j
 import type { RunRecord } from "../store/run-store.js";
 import { llmSplitSteps } from "../verifier/llm-splitter.js";
 import type { VerifierSettingsInput } from "../verifier/settings.js";
-import type { Verification, Verifier } from "../verifier/types.js";
+import type { Verification, VerificationEvent, Verifier } from "../verifier/types.js";
 import {
   type JobEnvironment,
   type LoopChoice,
@@ -64,6 +64,8 @@ export interface VerifyJobCallbacks {
   onResult?: (item: VerifyItem, verification: StoredVerification, stored: boolean) => void;
   onFailure?: (item: VerifyItem, failure: ItemFailure) => void;
   onProgress?: (event: { tokens: number; invalid: number; failed: boolean }) => void;
+  /** What each verification reports while it runs (the chain as it is written, each verdict as it lands). */
+  onEvent?: (item: VerifyItem, event: VerificationEvent) => void;
   /** The LLM splitter fell back to the deterministic split for an item. */
   onSplitFallback?: (item: VerifyItem, coverage: number) => void;
 }
@@ -139,7 +141,12 @@ export async function verifyJob(
       work: async (item, signal) => {
         // the verifier never sees the gold labels; they are stored beside the result for reports
         const { gold, ...unlabelled } = item.value;
-        const v = await verifier!.verify(unlabelled, signal);
+        const onEvent = callbacks.onEvent;
+        const v = await verifier!.verify(
+          unlabelled,
+          signal,
+          onEvent ? (event) => onEvent(toItem(item), event) : undefined,
+        );
         return {
           ...v,
           input: { problem: item.value.problem, steps: item.value.steps },

@@ -6,7 +6,8 @@
 import { splitSteps } from "../../core/step-split.js";
 import type { SolutionInput } from "../../core/types.js";
 import { verifyJob } from "../../jobs/verify.js";
-import { formatVerification } from "../format.js";
+import type { VerificationEvent } from "../../verifier/types.js";
+import { formatVerification, streamToTerminal } from "../format.js";
 import { CliError, type CliIo, CommandExit, loadSolutionInputs, writeJsonLine } from "../io.js";
 import { jobEnvironment, reportFailure, startMessage } from "../job-io.js";
 import { Progress } from "../progress.js";
@@ -48,8 +49,11 @@ export async function runVerify(io: CliIo, opts: Record<string, unknown>): Promi
   const loop = loopValuesFrom(opts);
   const { items, keys, source, sha256 } = await inputs(io, opts);
   if (items.length === 0) throw new CliError("no solutions to verify: the input was empty");
-  const quiet = Boolean(opts.quiet);
   const json = Boolean(opts.json);
+  // one solution on a terminal: the chain streams as it is written (no bar to mix with it)
+  const live = !json && items.length === 1 && Boolean(io.stdout.isTTY);
+  const quiet = Boolean(opts.quiet) || live;
+  const onEvent = live ? streamToTerminal((t) => io.stdout.write(t), !io.env.NO_COLOR) : undefined;
   let progress: Progress | undefined;
   const env = jobEnvironment(io);
   const summary = await verifyJob(
@@ -76,6 +80,7 @@ export async function runVerify(io: CliIo, opts: Record<string, unknown>): Promi
         progress = new Progress(io, "verify", info.total, { quiet, alreadyDone: info.alreadyDone });
       },
       onProgress: (e) => progress?.tick({ tokens: e.tokens, invalid: e.invalid, failed: e.failed }),
+      ...(onEvent ? { onEvent: (_item: unknown, event: VerificationEvent) => onEvent(event) } : {}),
       onSplitFallback: (item, coverage) => {
         if (!quiet)
           io.stderr.write(
