@@ -14,7 +14,8 @@ export type IssueCode =
   | "no_logprobs"
   | "choice_token_absent"
   | "invalid_input"
-  | "empty_solution";
+  | "empty_solution"
+  | "repetition";
 
 export interface Issue {
   code: IssueCode;

@@ -32,6 +32,8 @@ export function predictFromChains(
 }
 
 export function predictFirstError(v: Verification): number | null {
+  // per-step verification decides each prefix itself; its chains judge different prefixes
+  if (v.mode === "per-step") return v.validChains === 0 ? null : v.firstIncorrectStep;
   return predictFromChains(v.chains, v.stepCount);
 }
 

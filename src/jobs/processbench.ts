@@ -17,6 +17,7 @@ import {
 import { predictFirstError, type ScalingPoint, scalingFromRun } from "../eval/processbench-predict.js";
 import { type ItemFailure, runLoop } from "../store/run-loop.js";
 import type { RunRecord } from "../store/run-store.js";
+import { type ChainStats, chainStats } from "../verifier/aggregate.js";
 import type { VerifierSettingsInput } from "../verifier/settings.js";
 import type { Verification, Verifier } from "../verifier/types.js";
 import {
@@ -49,6 +50,8 @@ export interface ProcessBenchResult {
   bySubset: Map<string, ProcessBenchMetrics>;
   scaling: ScalingPoint[];
   calibration: ReturnType<typeof calibrationReport> | null;
+  /** Chains per item and invalid chains by reason. */
+  chains: ChainStats;
   failures: ItemFailure[];
   elapsedMs: number;
 }
@@ -180,6 +183,9 @@ export async function processBenchJob(
       metrics["score Brier"] = calibration.brier;
       if (calibration.auroc !== null) metrics["score AUROC"] = calibration.auroc;
     }
+    const chains = chainStats(labelled.map((l) => l.verification));
+    metrics.meanChains = chains.meanChains;
+    metrics.invalidByCode = chains.invalidByCode;
     metrics.failed = outcome.failures.length;
     metrics.wallMs = outcome.elapsedMs;
     metrics.scaling = scaling;
@@ -192,6 +198,7 @@ export async function processBenchJob(
       bySubset,
       scaling,
       calibration,
+      chains,
       failures: outcome.failures,
       elapsedMs: outcome.elapsedMs,
     };

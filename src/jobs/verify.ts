@@ -13,6 +13,7 @@ import type { EngineSpecInput } from "../engines/spec.js";
 import type { Engine } from "../engines/types.js";
 import { type ItemFailure, type RunLoopItem, runLoop } from "../store/run-loop.js";
 import type { RunRecord } from "../store/run-store.js";
+import { chainStats } from "../verifier/aggregate.js";
 import { llmSplitSteps } from "../verifier/llm-splitter.js";
 import type { VerifierSettingsInput } from "../verifier/settings.js";
 import type { Verification, VerificationEvent, Verifier } from "../verifier/types.js";
@@ -78,6 +79,8 @@ export interface VerifySummary {
   failed: number;
   invalidChains: number;
   meanScore: number | null;
+  meanChains: number;
+  invalidByCode: Record<string, number>;
   elapsedMs: number;
 }
 
@@ -110,7 +113,8 @@ export async function verifyJob(
       ...(options.splitter ? { splitter: options.splitter } : {}),
       ...(options.shard ? { shard: `${options.shard.index}/${options.shard.count}` } : {}),
     };
-    const summary = { verified: 0, scored: 0, unscored: 0, invalidChains: 0, scoreSum: 0 };
+    const summary = { verified: 0, scored: 0, unscored: 0, invalidChains: 0, scoreSum: 0, chains: 0 };
+    const invalidByCode: Record<string, number> = {};
     let verifier: Verifier | undefined;
     const toItem = (i: RunLoopItem<SolutionInput>): VerifyItem => ({
       input: i.value,
@@ -173,6 +177,9 @@ export async function verifyJob(
           summary.scoreSum += stored.score;
         }
         summary.invalidChains += stored.invalidChains;
+        summary.chains += stored.chains.length;
+        for (const [code, n] of Object.entries(chainStats([stored]).invalidByCode))
+          invalidByCode[code] = (invalidByCode[code] ?? 0) + n;
         callbacks.onResult?.(toItem(item), stored, fromStore);
       },
       onFailure: (item, failure) => callbacks.onFailure?.(toItem(item), failure),
@@ -185,6 +192,8 @@ export async function verifyJob(
       failed: outcome.failures.length,
       invalidChains: summary.invalidChains,
       meanScore: summary.scored > 0 ? summary.scoreSum / summary.scored : null,
+      meanChains: summary.verified > 0 ? summary.chains / summary.verified : 0,
+      invalidByCode,
       wallMs: outcome.elapsedMs,
     };
     store.finishRun(outcome.run.id, complete ? "done" : "incomplete", metrics);

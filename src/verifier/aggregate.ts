@@ -63,3 +63,33 @@ export function summariseChains(
   if (id !== undefined) verification.id = id;
   return verification;
 }
+
+export interface ChainStats {
+  /** Mean chains per verification (adaptive K and per-step mode vary it). */
+  meanChains: number;
+  /** Invalid chains by the code of their first issue (`truncated`, `repetition`, …). */
+  invalidByCode: Record<string, number>;
+}
+
+/** How many chains verifications took, and why the invalid ones were invalid. */
+export function chainStats(verifications: readonly Pick<Verification, "chains">[]): ChainStats {
+  const invalidByCode: Record<string, number> = {};
+  let chains = 0;
+  for (const v of verifications) {
+    chains += v.chains.length;
+    for (const c of v.chains) {
+      if (c.valid) continue;
+      const code = c.issues[0]?.code ?? "invalid";
+      invalidByCode[code] = (invalidByCode[code] ?? 0) + 1;
+    }
+  }
+  return { meanChains: verifications.length ? chains / verifications.length : 0, invalidByCode };
+}
+
+/** "repetition 3, truncated 1" — the invalid chains by reason, for a summary line. */
+export function formatInvalidByCode(counts: Record<string, number>): string {
+  const parts = Object.entries(counts)
+    .sort((a, b) => b[1] - a[1])
+    .map(([code, n]) => `${code} ${n}`);
+  return parts.length ? parts.join(", ") : "none";
+}

@@ -64,6 +64,10 @@ export function evaluateChain(
       issue("engine_error", `the engine failed while generating the chain: ${raw.error ?? "unknown error"}`),
     );
   }
+  if (raw.runaway) {
+    // stopped while looping or overthinking: never scored, whatever the rest of the chain says
+    return invalid(issue("repetition", `the chain ran away and was stopped: ${raw.runaway}`));
+  }
   if (raw.finishReason === "length") {
     const truncated = issue("truncated", "the verification chain hit the token limit before it finished");
     if (settings.onTruncated === "invalid") return invalid(truncated);

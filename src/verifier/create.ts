@@ -10,6 +10,7 @@ import type { ChatTemplate } from "../engines/chat-template.js";
 import type { Engine } from "../engines/types.js";
 import { DiscPrmVerifier } from "./disc-prm-verifier.js";
 import { JudgeVerifier } from "./judge-verifier.js";
+import { PerStepVerifier } from "./per-step.js";
 import { type VerifierSettingsInput, verifierSettingsSchema } from "./settings.js";
 import { ThinkPrmVerifier } from "./thinkprm-verifier.js";
 import type { Verifier } from "./types.js";
@@ -28,8 +29,11 @@ export function createVerifier(settings: VerifierSettingsInput, context: Verifie
   const { method, chatTemplate: _name, ...s } = verifierSettingsSchema.parse(settings);
   const { engine, chatTemplate } = context;
   switch (method) {
-    case "thinkprm":
-      return new ThinkPrmVerifier({ engine, chatTemplate, ...s });
+    case "thinkprm": {
+      const { mode, ...thinkprm } = s;
+      const verifier = new ThinkPrmVerifier({ engine, chatTemplate, ...thinkprm });
+      return mode === "per-step" ? new PerStepVerifier(verifier) : verifier;
+    }
     case "judge-single":
     case "judge-badstep":
     case "judge-each":

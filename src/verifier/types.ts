@@ -34,6 +34,8 @@ export interface ChainOutcome {
 
 export interface Verification {
   id?: string;
+  /** How it was verified: by chains that judge the whole solution (absent), or one prefix at a time. */
+  mode?: "per-step";
   stepCount: number;
   /** The raw prompt sent to the engine. */
   prompt: string;

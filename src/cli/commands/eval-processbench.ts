@@ -14,6 +14,7 @@ import {
 } from "../../datasets/processbench.js";
 import { type ProcessBenchMetrics, randomBaselines } from "../../eval/processbench-metrics.js";
 import { metricsBySubset, processBenchJob, type SubsetPrediction } from "../../jobs/processbench.js";
+import { formatInvalidByCode } from "../../verifier/aggregate.js";
 import { CliError, type CliIo, CommandExit, resolvePath, writeJsonLine } from "../io.js";
 import { jobEnvironment, reportFailure, startMessage } from "../job-io.js";
 import { Progress } from "../progress.js";
@@ -188,6 +189,7 @@ export async function runEvalProcessBench(io: CliIo, opts: Opts): Promise<void> 
       run: result.run.id,
       subsets: Object.fromEntries(result.bySubset),
       calibration: result.calibration,
+      chains: result.chains,
       failed,
       elapsedMs: result.elapsedMs,
     });
@@ -198,7 +200,9 @@ export async function runEvalProcessBench(io: CliIo, opts: Opts): Promise<void> 
       io.stdout.write(
         `score calibration vs "correct": ECE ${cal.ece.toFixed(4)} · Brier ${cal.brier.toFixed(4)} · AUROC ${cal.auroc?.toFixed(4) ?? "n/a"} over ${result.predictions.filter((p) => typeof p.score === "number").length} scored items\n`,
       );
-    io.stdout.write(`wall time ${(result.elapsedMs / 1000).toFixed(1)} s\n`);
+    io.stdout.write(
+      `chains per item: ${result.chains.meanChains.toFixed(2)} · invalid chains by reason: ${formatInvalidByCode(result.chains.invalidByCode)} · wall time ${(result.elapsedMs / 1000).toFixed(1)} s\n`,
+    );
     if (failed > 0)
       io.stdout.write(
         `${failed} items failed for engine reasons and are not in the metrics; run the same command again to retry them\n`,

@@ -6,6 +6,7 @@
 import { splitSteps } from "../../core/step-split.js";
 import type { SolutionInput } from "../../core/types.js";
 import { verifyJob } from "../../jobs/verify.js";
+import { formatInvalidByCode } from "../../verifier/aggregate.js";
 import type { VerificationEvent } from "../../verifier/types.js";
 import { formatVerification, streamToTerminal } from "../format.js";
 import { CliError, type CliIo, CommandExit, loadSolutionInputs, writeJsonLine } from "../io.js";
@@ -105,7 +106,7 @@ export async function runVerify(io: CliIo, opts: Record<string, unknown>): Promi
   ).finally(() => progress?.stop());
   if (!json) {
     io.stdout.write(
-      `${summary.verified} verified, ${summary.scored} scored, ${summary.unscored} unscored, ${summary.invalidChains} invalid chains${summary.failed ? `, ${summary.failed} failed (engine errors: run the same command again to retry them)` : ""}\n`,
+      `${summary.verified} verified, ${summary.scored} scored, ${summary.unscored} unscored, ${summary.invalidChains} invalid chains${summary.invalidChains ? ` (${formatInvalidByCode(summary.invalidByCode)})` : ""}${summary.failed ? `, ${summary.failed} failed (engine errors: run the same command again to retry them)` : ""}\n`,
     );
   }
   if (summary.unscored > 0 || summary.failed > 0) throw new CommandExit(1);

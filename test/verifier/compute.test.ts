@@ -1,0 +1,161 @@
+/**
+ * Spending verifier compute where it pays: runaway chains stopped early and counted invalid,
+ * adaptive K that stops once the chains agree, and step-isolated (per-prefix) verification — with
+ * scripted engines whose outcome is exact, and through the CLI.
+ */
+import { describe, expect, it } from "vitest";
+import { endsInLoop, runawayReason } from "../../src/core/runaway.js";
+import { BUILTIN_CHAT_TEMPLATES } from "../../src/engines/chat-template.js";
+import { ScriptedEngine } from "../../src/engines/scripted.js";
+import { createVerifier } from "../../src/verifier/create.js";
+import { scoreSettled } from "../../src/verifier/thinkprm-verifier.js";
+import { cli, workdir } from "../cli/run-cli.js";
+
+const r1 = BUILTIN_CHAT_TEMPLATES["r1-distill-qwen"];
+const LOOP = `Step 1: 2 + 3 = 5 holds. \\boxed{correct}\nStep 2: ${"Wait, let me check that again. ".repeat(400)}`;
+const input = { problem: "Start at 2, add 3, double it.", steps: ["2 + 3 = 5", "5 × 2 = 10"] };
+
+describe("runaway chains", () => {
+  it("loops, re-judged steps and overlong steps are recognised; a healthy chain is not", () => {
+    expect(endsInLoop("intro " + "Let me check again. ".repeat(4), { minPeriod: 10, repeats: 4 })).toBe(20);
+    expect(runawayReason(LOOP.slice(0, 2000), 2)?.kind).toBe("loop");
+    expect(runawayReason("Step 1: ok \\boxed{correct}\n".repeat(3), 2)?.kind).toBe("rejudged");
+    // long and never the same twice: no loop, but far past any step's budget
+    const rambling = Array.from({ length: 1200 }, (_, i) => `thought ${i}`).join(", ");
+    expect(runawayReason(`Step 1: ${rambling}`, 2)?.kind).toBe("overlong_step");
+    expect(
+      runawayReason("Step 1: fine \\boxed{correct}\nStep 2: 5 × 2 = 10 holds. \\boxed{correct}\n", 2),
+    ).toBeNull();
+  });
+
+  it("--runaway on stops a looping chain as it streams, counts it invalid (repetition), never scores it", async () => {
+    const make = () =>
+      new ScriptedEngine({ replies: [LOOP], probabilities: () => ({ " Yes": 0.9, " No": 0.1 }) });
+    const on = make();
+    const stopped = await createVerifier(
+      { runaway: "on", maxTokens: 100_000 },
+      { engine: on, chatTemplate: r1 },
+    ).verify(input);
+    expect(stopped.chains[0]!.valid).toBe(false);
+    expect(stopped.chains[0]!.issues[0]!.code).toBe("repetition");
+    expect(stopped.score).toBeNull();
+    // stopped a few loops in, far short of the 3,200 words the chain would have written
+    expect(stopped.chains[0]!.usage.generatedTokens).toBeLessThan(200);
+    expect(on.aborts).toBe(1);
+    expect(on.callsOf("nextTokenProbabilities")).toHaveLength(0);
+    // the paper's behaviour (off): the chain runs to its end and is scored
+    const off = await createVerifier({ maxTokens: 100_000 }, { engine: make(), chatTemplate: r1 }).verify(
+      input,
+    );
+    expect(off.chains[0]!.valid).toBe(true);
+    expect(off.chains[0]!.usage.generatedTokens).toBeGreaterThan(2000);
+  });
+});
+
+describe("adaptive K", () => {
+  /** Chain i (seed + i) is a "yes" chain when yes(i), else a "no" chain; the decision follows. */
+  const engine = (yes: (i: number) => boolean) =>
+    new ScriptedEngine({
+      respond: (request) =>
+        yes(request.seed ?? 0)
+          ? "Step 1: fine \\boxed{correct}\nStep 2: fine \\boxed{correct}\n"
+          : "Step 1: fine \\boxed{correct}\nStep 2: wrong \\boxed{incorrect}\n",
+      probabilities: (prompt) =>
+        prompt.includes("incorrect") ? { " Yes": 0.2, " No": 0.8 } : { " Yes": 0.9, " No": 0.1 },
+    });
+
+  it("stops at two chains that agree; goes on to --k-max while they disagree", async () => {
+    const settings = { adaptiveK: true, kMax: 8, seed: 100 } as const;
+    const agree = await createVerifier(settings, { engine: engine(() => true), chatTemplate: r1 }).verify(
+      input,
+    );
+    expect(agree.chains).toHaveLength(2);
+    expect(agree.score).toBeCloseTo(0.9, 12);
+    const split = await createVerifier(settings, {
+      engine: engine((s) => s % 2 === 0),
+      chatTemplate: r1,
+    }).verify(input);
+    expect(split.chains).toHaveLength(8); // 0.9, 0.2, 0.9, 0.2 …: the interval never leaves 0.5
+    expect(split.score).toBeCloseTo(0.55, 12);
+    // the rule itself: agreement, or an interval that excludes 0.5
+    expect(scoreSettled([{ valid: true, score: 0.3 }])).toBe(false);
+    expect(
+      scoreSettled([
+        { valid: true, score: 0.9 },
+        { valid: true, score: 0.45 },
+      ]),
+    ).toBe(false);
+    expect(scoreSettled([0.95, 0.9, 0.97, 0.92, 0.4].map((score) => ({ valid: true, score })))).toBe(true);
+  });
+});
+
+describe("per-step verification", () => {
+  it("verifies each prefix with its own chain, all at once; the first prefix judged wrong is the first error", async () => {
+    const engine = new ScriptedEngine({
+      replies: ["Step 1: looked at it \\boxed{correct}\n"],
+      // a prefix that includes the wrong step is judged wrong
+      probabilities: (prompt) =>
+        prompt.includes("5 × 2 = 11") ? { " Yes": 0.1, " No": 0.9 } : { " Yes": 0.8, " No": 0.2 },
+      latencyMs: 20,
+    });
+    const steps = ["2 + 3 = 5", "5 - 1 = 4", "4 × 2 = 8", "5 × 2 = 11", "so 11"];
+    const t0 = performance.now();
+    const v = await createVerifier({ mode: "per-step" }, { engine, chatTemplate: r1 }).verify({
+      problem: "p",
+      steps,
+    });
+    const wall = performance.now() - t0;
+    expect(v.mode).toBe("per-step");
+    expect(v.stepVerdicts).toEqual(["correct", "correct", "correct", "incorrect", "unverified"]);
+    expect(v.firstIncorrectStep).toBe(3);
+    expect(v.stepScores.map((x) => x?.toFixed(1))).toEqual(["0.8", "0.8", "0.8", "0.1", "0.1"]);
+    expect(v.chains).toHaveLength(5);
+    expect(v.score).toBeCloseTo(0.1, 12); // the whole solution's prefix
+    // the five prefixes ran together: about two latencies (chain + decision), not ten
+    expect(wall).toBeLessThan(8 * 20 + 100);
+    const prompts = engine.callsOf("complete").map((r) => (r as { prompt: string }).prompt);
+    expect(prompts.map((p) => (p.match(/Step \d+:/g) ?? []).length)).toEqual([1, 2, 3, 4, 5]);
+  });
+});
+
+describe("through the CLI", () => {
+  it("eval processbench --mode per-step --runaway on --adaptive-k run and report their counts", async () => {
+    const items = [
+      { id: "a-0", problem: "1 + 1?", steps: ["1 + 1 = 2", "so 2"], label: -1 },
+      { id: "a-1", problem: "2 + 2?", steps: ["2 + 2 = 5", "so 5"], label: 0 },
+    ];
+    const dir = workdir({
+      "items.json": JSON.stringify(items),
+      "s.json": JSON.stringify({
+        replies: ["Step 1: checked \\boxed{correct}\n"],
+        rules: [{ when: "2 + 2 = 5", probabilities: { " Yes": 0.1, " No": 0.9 } }],
+        probabilities: { " Yes": 0.9, " No": 0.1 },
+      }),
+    });
+    const run = async (extra: string[]) => {
+      const r = await cli(
+        [
+          "eval",
+          "processbench",
+          "-e",
+          "scripted:s.json",
+          "--data",
+          "items.json",
+          "--json",
+          "-q",
+          "--no-store",
+          ...extra,
+        ],
+        {
+          cwd: dir,
+        },
+      );
+      expect(r.stderr).toBe("");
+      return JSON.parse(r.stdout) as { subsets: { items: { f1: number } } };
+    };
+    expect((await run(["--mode", "per-step"])).subsets.items.f1).toBe(1);
+    expect(
+      (await run(["--adaptive-k", "--k-max", "4", "--runaway", "on"])).subsets.items.f1,
+    ).toBeGreaterThanOrEqual(0);
+  });
+});
