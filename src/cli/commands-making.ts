@@ -125,6 +125,7 @@ export function registerMakingCommands(program: Command<any, any, any>, io: CliI
       "downsample the majority class (correct vs incorrect prefixes) to the minority's size",
     )
     .option("--seed <n>", "balancing seed", int("--seed", 0), 42)
+    .option("--json", "one JSON line: {out, examples, files}")
     .action(async (opts) => (await import("./commands/synth.js")).runExport(io, opts));
 
   program

@@ -55,6 +55,11 @@ export const EXAMPLES: Record<string, string[]> = {
     "thinkprm train --data ft-set --base-model deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B --out recipe",
     "thinkprm train --data ft-set --base-model ./tiny --launch --max-steps 50",
   ],
+  recipe: ["thinkprm recipe run examples/recipes/processbench-scaling.yaml --dry-run"],
+  "recipe run": [
+    "thinkprm recipe run examples/recipes/processbench-scaling.yaml",
+    "thinkprm recipe run examples/recipes/bon-selection.yaml -o bon.html --json",
+  ],
   dev: ["thinkprm dev make-model --kind constant -o constant.gguf"],
   "dev make-model": [
     "thinkprm dev make-model --kind tiny -o tiny.gguf",

@@ -181,6 +181,23 @@ function buildProgram(io: CliIo) {
     .option("--png <dir>", "also write each plot as a PNG file into this folder")
     .action(async (runs, opts) => (await import("./commands/report.js")).runReport(io, runs, opts));
 
+  program
+    .command("recipe")
+    .description(
+      "the paper's experiments as files: ProcessBench compute scaling, best-of-N selection, the filter ablation",
+    )
+    .command("run")
+    .description(
+      "run a recipe (YAML or JSON): its commands in order, one run store, then its table printed and a report page written;\npaths in the recipe are relative to its folder; the verifier's seed is fixed (settings.seed, default 0), so a rerun\nresumes an interrupted step and answers finished ones from the store's cache",
+    )
+    .argument("<file>", "the recipe (see examples/recipes/)")
+    .addOption(storeOption())
+    .option("-o, --out <file.html>", "the report page (default: the recipe's out, next to the recipe)")
+    .option("--dry-run", "validate the recipe and print the commands it would run")
+    .option("-q, --quiet", "no progress output")
+    .option("--json", "one JSON line: the table, the runs and the report's path")
+    .action(async (file, opts) => (await import("./commands/recipe.js")).runRecipe(io, file, opts));
+
   registerVerifyingCommands(program, io);
   registerMakingCommands(program, io);
 

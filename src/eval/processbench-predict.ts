@@ -56,6 +56,9 @@ export interface ScalingPoint {
   tokens: number;
   value: number;
   metric: string;
+  /** The chains per item (K') and thinking rounds (R') the point was read with. */
+  chains: number;
+  rounds: number;
 }
 
 /**
@@ -71,6 +74,7 @@ export function scalingFromRun(items: readonly LabelledVerification[]): ScalingP
   const points: ScalingPoint[] = [];
   const evaluate = (
     series: string,
+    budget: { chains: number; rounds: number },
     pick: (v: Verification) => { prediction: number | null; tokens: number },
   ) => {
     const preds: Prediction[] = items.map((i) => {
@@ -78,10 +82,10 @@ export function scalingFromRun(items: readonly LabelledVerification[]): ScalingP
       return { id: i.id, label: i.label, prediction: p.prediction, tokens: p.tokens };
     });
     const m = processBenchMetrics(preds);
-    points.push({ series, tokens: m.meanTokens ?? 0, value: m.f1, metric: "F1" });
+    points.push({ series, tokens: m.meanTokens ?? 0, value: m.f1, metric: "F1", ...budget });
   };
   for (let k = 1; k <= K; k *= 2) {
-    evaluate("parallel (K chains)", (v) => {
+    evaluate("parallel (K chains)", { chains: k, rounds: R }, (v) => {
       const chains = v.chains.slice(0, k);
       return {
         prediction: predictFromChains(chains, v.stepCount),
@@ -91,7 +95,7 @@ export function scalingFromRun(items: readonly LabelledVerification[]): ScalingP
   }
   if (R > 1) {
     for (let r = 1; r <= R; r++) {
-      evaluate("sequential (rounds)", (v) => {
+      evaluate("sequential (rounds)", { chains: 1, rounds: r }, (v) => {
         const chains = v.chains.slice(0, 1);
         return {
           prediction: predictFromChains(chains, v.stepCount, (c) => verdictsAfterRounds(c, r, v.stepCount)),

@@ -2,7 +2,7 @@
 import type { RunRecord, RunStore } from "../store/run-store.js";
 import { renderSvg } from "./chart-render.js";
 import type { ChartSpec } from "./charts.js";
-import { buildReportHtml } from "./html.js";
+import { buildReportHtml, type ReportPage } from "./html.js";
 import { reportRuns } from "./report-data.js";
 import { plotsFor } from "./report-plots.js";
 import { metricTable, runTable } from "./report-tables.js";
@@ -15,17 +15,25 @@ export interface BuiltReport {
 export async function buildReport(
   store: RunStore,
   records: RunRecord[],
-  options: { generatedAt?: string } = {},
+  options: {
+    generatedAt?: string;
+    /** A table leading the page (a recipe's result). */
+    summary?: ReportPage["summary"];
+    /** Plots made by the caller (a recipe's comparison across runs), shown before the runs' own. */
+    charts?: ChartSpec[];
+  } = {},
 ): Promise<BuiltReport> {
   const runs = reportRuns(records.map((record) => ({ record, results: store.results(record.id) })));
   const charts = [];
-  for (const c of plotsFor(runs)) charts.push({ ...c, svg: await renderSvg(c) });
+  for (const c of [...(options.charts ?? []), ...plotsFor(runs)])
+    charts.push({ ...c, svg: await renderSvg(c) });
   const html = buildReportHtml({
     runs,
     runRows: runTable(runs),
     metricRows: metricTable(runs),
     charts,
     generatedAt: options.generatedAt ?? new Date().toISOString(),
+    ...(options.summary ? { summary: options.summary } : {}),
   });
   return { html, charts };
 }

@@ -40,6 +40,15 @@ export interface ReportPage {
   charts: (ChartSpec & { svg: string })[];
   /** When the page was made (ISO time). */
   generatedAt: string;
+  /** A table leading the page (a recipe's result): a title, a header row, rows of cells. */
+  summary?: { title: string; header: string[]; rows: string[][]; note?: string };
+}
+
+function summaryTable(s: NonNullable<ReportPage["summary"]>): string {
+  const head = s.header.map((h) => `<th>${escapeHtml(h)}</th>`).join("");
+  const body = s.rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join("")}</tr>`).join("");
+  const note = s.note ? `<p class="note">${escapeHtml(s.note)}</p>` : "";
+  return `<h2 id="summary">${escapeHtml(s.title)}</h2>${note}<table class="by-run" id="summary-table"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
 function chip(colour: string): string {
@@ -104,6 +113,7 @@ export function buildReportHtml(page: ReportPage): string {
 <h1>thinkprm report</h1>
 <p class="muted">${runs.length} run${runs.length === 1 ? "" : "s"} · ${items.length} verified item${items.length === 1 ? "" : "s"} · ${chains} chain${chains === 1 ? "" : "s"} · made ${escapeHtml(page.generatedAt)} · math by KaTeX ${escapeHtml(katex.version)}</p>
 <nav><a href="#runs">Runs</a><a href="#metrics">Metrics</a><a href="#plots">Plots</a><a href="#chains">Chains</a><a href="#configuration">Configuration</a></nav>
+${page.summary ? summaryTable(page.summary) : ""}
 <h2 id="runs">Runs</h2>${byRunTable(runs, page.runRows, "run-table")}
 <h2 id="metrics">Metrics</h2>${page.metricRows.length > 0 ? byRunTable(runs, page.metricRows, "metric-table") : '<p class="muted">no metrics stored</p>'}
 <h2 id="plots">Plots</h2><div class="charts">${charts || '<p class="muted">no data to plot</p>'}</div>

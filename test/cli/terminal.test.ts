@@ -80,6 +80,7 @@ describe("verify on a terminal", () => {
       const visible = before
         .split("\r")
         .at(-1)!
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: the terminal's erase-line escape
         .replace(/^\x1b\[2K/, "");
       expect(visible).toBe("");
     }

@@ -189,6 +189,7 @@ export async function runEvalProcessBench(io: CliIo, opts: Opts): Promise<void> 
       run: result.run.id,
       subsets: Object.fromEntries(result.bySubset),
       calibration: result.calibration,
+      scaling: result.scaling,
       chains: result.chains,
       failed,
       elapsedMs: result.elapsedMs,

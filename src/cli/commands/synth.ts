@@ -202,6 +202,7 @@ export async function runExport(
     chatTemplate: string;
     balance?: boolean;
     seed: number;
+    json?: boolean;
   },
 ): Promise<void> {
   const chains = keptChains(io, opts.store, opts.run, opts.balance ?? false, opts.seed);
@@ -228,5 +229,6 @@ export async function runExport(
       );
     } else throw new CliError(`unknown --format ${f}: thinkprm, trl, llama-factory, openai or all`);
   }
-  io.stdout.write(`exported ${chains.length} examples to ${opts.out}: ${written.join(", ")}\n`);
+  if (opts.json) writeJsonLine(io, { out: opts.out, examples: chains.length, files: written });
+  else io.stdout.write(`exported ${chains.length} examples to ${opts.out}: ${written.join(", ")}\n`);
 }

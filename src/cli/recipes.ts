@@ -1,0 +1,205 @@
+/**
+ * Recipes: the paper's experiments as files a user runs (`thinkprm recipe run <file>`), YAML or
+ * JSON, validated. Each kind expands into the commands a user would type — `eval processbench`,
+ * `eval bon`, `synth`, `export`, `train`, `convert` — run in order through the same CLI, and
+ * ends in a report page with the recipe's table and the runs' plots.
+ */
+import { isNode, LineCounter, parseDocument } from "yaml";
+import { z } from "zod";
+import { VERIFIER_FIELDS } from "../verifier/settings.js";
+
+const flagValue = z.union([z.string(), z.number(), z.boolean()]);
+
+/** Verifier settings by their library names (`maxTokens`, `temperature`, `runaway`, …). */
+const settingsPart = z.record(z.string(), flagValue).default({});
+
+/** The verifier's engine and settings, as the flags every verifying command takes. */
+const enginePart = {
+  /** `-e`: llama-cpp[:<model>], openai:<url>, scripted:<file>. */
+  engine: z.string().min(1).default("llama-cpp"),
+  /** `-m`: the llama-cpp model. */
+  model: z.string().min(1).optional(),
+  threads: z.number().int().min(1).max(256).optional(),
+  contextSize: z.number().int().min(256).optional(),
+  serverKind: z.enum(["vllm", "sglang", "llama.cpp", "ollama", "openai"]).optional(),
+  servedModel: z.string().optional(),
+  settings: settingsPart,
+};
+
+const processBenchData = z
+  .strictObject({
+    /** One file of ProcessBench items (`--data`). */
+    file: z.string().optional(),
+    /** A ProcessBench folder and its subsets (`--data-dir`, `--subsets`). */
+    dir: z.string().optional(),
+    subsets: z.array(z.string().min(1)).min(1).optional(),
+    /** A seeded sample of this many items per subset. */
+    limit: z.number().int().min(1).optional(),
+  })
+  .refine((d) => (d.file === undefined) !== (d.dir === undefined), {
+    message: 'give "file" (one ProcessBench-format JSONL) or "dir" (a ProcessBench folder), not both',
+  });
+
+const powersOfTwo = z
+  .array(z.number().int().min(1).max(64))
+  .min(1)
+  .refine((xs) => xs.every((x) => (x & (x - 1)) === 0), {
+    message:
+      "K values are powers of two (1, 2, 4, 8, …): smaller K are read from the largest run's first chains",
+  });
+
+export const RECIPE_KINDS = ["processbench-scaling", "bon-selection", "filter-ablation"] as const;
+
+export const recipeSchema = z.discriminatedUnion("kind", [
+  z.strictObject({
+    kind: z.literal("processbench-scaling"),
+    name: z.string().default("ProcessBench: parallel vs sequential verifier compute"),
+    ...enginePart,
+    data: processBenchData,
+    /** Parallel chains to compare: one run with the largest K, one round; smaller K are its first chains. */
+    k: powersOfTwo.default([1, 2, 4, 8]),
+    /** Thinking rounds to compare: one run with one chain and the most rounds, cut after each. */
+    rounds: z.array(z.number().int().min(1).max(8)).min(1).default([1, 2, 4]),
+    out: z.string().default("scaling-report.html"),
+  }),
+  z.strictObject({
+    kind: z.literal("bon-selection"),
+    name: z.string().default("Best-of-N: naive, weighted and majority selection"),
+    ...enginePart,
+    /** A candidates file (search-and-learn, compute-optimal-tts or Qwen RM JSONL). */
+    candidates: z.string().min(1),
+    /** Score the candidates with the verifier now; false: use the scores the file carries. */
+    verify: z.boolean().default(true),
+    n: z.array(z.number().int().min(1)).min(1).optional(),
+    limit: z.number().int().min(1).optional(),
+    out: z.string().default("bon-report.html"),
+  }),
+  z.strictObject({
+    kind: z.literal("filter-ablation"),
+    name: z.string().default("Process vs outcome filtering of the synthetic chains"),
+    /** The teacher engine (`--teacher`) and its model (`-m`). */
+    teacher: z.string().min(1),
+    teacherModel: z.string().min(1).optional(),
+    /** Labelled prefixes (`--source`: prm800k:<file> or jsonl:<file>). */
+    source: z.string().min(1),
+    /** Chains to keep per filter (`--until`). */
+    until: z.number().int().min(1).default(1000),
+    /** Further `synth` flags by name (`perPrefix`, `temperature`, `maxTokens`, `seed`, …). */
+    synth: z.record(z.string(), flagValue).default({}),
+    /** The model both filters' sets fine-tune (`--base-model`) and further `train` flags. */
+    baseModel: z.string().min(1),
+    train: z.record(z.string(), flagValue).default({}),
+    /** How the trained checkpoints are written as GGUF for the embedded engine. */
+    convertType: z.enum(["f32", "f16", "q8_0"]).default("f16"),
+    /** The held-out ProcessBench-format items both trained verifiers are measured on. */
+    data: processBenchData,
+    threads: z.number().int().min(1).max(256).optional(),
+    contextSize: z.number().int().min(256).optional(),
+    /** Verifier settings for the measurement (`maxTokens`, `k`, …). */
+    settings: settingsPart,
+    /** Where the exports, training folders and GGUF files go. */
+    workdir: z.string().default("ablation"),
+    out: z.string().default("ablation-report.html"),
+  }),
+]);
+
+export type Recipe = z.output<typeof recipeSchema>;
+
+/** A recipe that cannot run as written (a setting it may not carry, an unknown flag name). */
+export class RecipeError extends Error {}
+
+const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** Flags from `{name: value}`: `--name value`, `--name` for true, nothing for false. */
+export function flagsOf(values: Record<string, string | number | boolean>): string[] {
+  return Object.entries(values).flatMap(([k, v]) =>
+    v === false ? [] : v === true ? [`--${kebab(k)}`] : [`--${kebab(k)}`, String(v)],
+  );
+}
+
+/** The engine and verifier flags of a recipe, with each setting under its own flag. */
+export function verifierFlags(r: {
+  engine?: string;
+  model?: string | undefined;
+  threads?: number | undefined;
+  contextSize?: number | undefined;
+  serverKind?: string | undefined;
+  servedModel?: string | undefined;
+  settings: Record<string, string | number | boolean>;
+}): string[] {
+  const args = r.engine ? ["-e", r.engine] : [];
+  if (r.model) args.push("-m", r.model);
+  if (r.threads) args.push("--threads", String(r.threads));
+  if (r.contextSize) args.push("--context-size", String(r.contextSize));
+  if (r.serverKind) args.push("--server-kind", r.serverKind);
+  if (r.servedModel) args.push("--served-model", r.servedModel);
+  for (const [key, value] of Object.entries(r.settings)) {
+    const field = VERIFIER_FIELDS.find((f) => f.key === key);
+    if (!field?.flag)
+      throw new RecipeError(`settings.${key} is not a verifier setting (see thinkprm verify --help)`);
+    const flag = field.flag.match(/--[\w-]+/)![0];
+    if (typeof value === "boolean") {
+      // --early-exit turns on; --no-lets-verify turns off
+      if (flag.startsWith("--no-") ? !value : value) args.push(flag);
+    } else args.push(flag, String(value));
+  }
+  return args;
+}
+
+export function dataFlags(d: z.output<typeof processBenchData>): string[] {
+  return [
+    ...(d.file
+      ? ["--data", d.file]
+      : ["--data-dir", d.dir!, ...(d.subsets ? ["--subsets", d.subsets.join(",")] : [])]),
+    ...(d.limit ? ["--limit", String(d.limit)] : []),
+  ];
+}
+
+/**
+ * Reads a recipe (YAML, or JSON, which is YAML) and validates it. Every problem names the file,
+ * the line and the field: `scaling.yaml:4: k.2: K values are powers of two`. Unknown fields are
+ * errors, so a misspelt setting never silently falls back to its default.
+ */
+export function parseRecipe(
+  text: string,
+  file: string,
+): { ok: true; recipe: Recipe } | { ok: false; errors: string[] } {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      errors: doc.errors.map((e) => `${file}:${lines.linePos(e.pos[0]).line}: ${e.message.split("\n")[0]}`),
+    };
+  }
+  const value = doc.toJS() as unknown;
+  const kind = (value as { kind?: unknown } | null)?.kind;
+  if (!RECIPE_KINDS.includes(kind as (typeof RECIPE_KINDS)[number])) {
+    const node = doc.getIn(["kind"], true);
+    const line = isNode(node) && node.range ? lines.linePos(node.range[0]).line : 1;
+    return {
+      ok: false,
+      errors: [
+        `${file}:${line}: kind: ${kind === undefined ? "missing" : `unknown kind ${JSON.stringify(kind)}`}; one of ${RECIPE_KINDS.join(", ")}`,
+      ],
+    };
+  }
+  const parsed = recipeSchema.safeParse(value);
+  if (parsed.success) return { ok: true, recipe: parsed.data };
+  return {
+    ok: false,
+    errors: parsed.error.issues.map((issue) => {
+      // the deepest node of the path that exists carries the line
+      let line = 1;
+      for (let depth = issue.path.length; depth >= 0; depth--) {
+        const node = doc.getIn(issue.path.slice(0, depth) as (string | number)[], true);
+        if (isNode(node) && node.range) {
+          line = lines.linePos(node.range[0]).line;
+          break;
+        }
+      }
+      const field = issue.path.length > 0 ? `${issue.path.join(".")}: ` : "";
+      return `${file}:${line}: ${field}${issue.message}`;
+    }),
+  };
+}
