@@ -66,9 +66,10 @@ export function registerVerifyingCommands(program: Command<any, any, any>, io: C
     .option("--predictions-out <file>", "also write the predictions as JSONL")
     .option(
       "--limit <k>",
-      "take k items of each subset, a seeded sample across labels (the files are sorted by label); --seed picks it",
+      "take k items of each subset, a seeded sample across labels (the files are sorted by label)",
       int("--limit", 1),
     )
+    .option("--sample-seed <n>", "which sample --limit takes (default 0)", int("--sample-seed", 0))
     .option("-q, --quiet", "no progress display")
     .option("--json", "metrics as JSON");
   addLoopOptions(addVerifierOptions(addEngineOptions(pb)));

@@ -100,6 +100,56 @@ describe("ProcessBench, all 3,400 items", () => {
     expect(again.subsets.all.f1).toBeCloseTo(out.subsets.all.f1, 12);
   }, 120_000);
 
+  it("--limit takes a seeded sample of each subset; --sample-seed picks another", async () => {
+    const dir = workdir({
+      "s.json": JSON.stringify({
+        replies: ["Step 1: ok \\boxed{correct}\n"],
+        probabilities: { " Yes": 0.7, " No": 0.3 },
+      }),
+    });
+    const sample = async (seed: string[]) => {
+      const r = await cli(
+        [
+          "eval",
+          "processbench",
+          "-e",
+          "scripted:s.json",
+          "--data-dir",
+          DIR,
+          "--subsets",
+          "gsm8k,math",
+          "--limit",
+          "6",
+          ...seed,
+          "--predictions-out",
+          "p.jsonl",
+          "--no-store",
+          "-q",
+          "--json",
+        ],
+        { cwd: dir },
+      );
+      expect(r.stderr).toBe("");
+      expect(JSON.parse(r.stdout).subsets.gsm8k.items).toBe(6);
+      const { readFileSync } = await import("node:fs");
+      return readFileSync(join(dir, "p.jsonl"), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).id as string);
+    };
+    const first = await sample([]);
+    expect(first).toHaveLength(12);
+    // both labels: the files are sorted by label, so a first-k cut would be one kind only
+    const labels = new Set(
+      loadProcessBench(DIR, "gsm8k")
+        .filter((i) => first.includes(i.id))
+        .map((i) => i.label === -1),
+    );
+    expect(labels.size).toBe(2);
+    expect(await sample(["--sample-seed", "0"])).toEqual(first);
+    expect(await sample(["--sample-seed", "7"])).not.toEqual(first);
+  }, 60_000);
+
   it("runs end to end through the embedded engine on the generated tiny model", async () => {
     const dir = workdir({});
     writeFileSync(join(dir, "tiny.gguf"), makeTinyModel());
