@@ -145,9 +145,12 @@ describe("the playground at GET /", () => {
       expect(times).toEqual([...times].sort((a, b) => a - b));
       expect(times[0]!).toBeLessThan(times[2]!);
       for (const t of times) expect(t).toBeLessThan(seen.score!);
-      // the highlight walked the steps, and the chain's own verdicts were typeset as they came
-      expect(seen.reviewing).toEqual([0, 1, 2]);
-      expect(seen.chainBeforeScore).toBe(3);
+      // the highlight walked the steps forward, and the chain's own verdicts were typeset as they came
+      // (each step is under review for about 250 ms here; a stalled renderer may skip one)
+      expect(seen.reviewing[0]).toBe(0);
+      expect(seen.reviewing.at(-1)).toBe(2);
+      expect(seen.reviewing).toEqual([...seen.reviewing].sort((a, b) => a - b));
+      expect(seen.chainBeforeScore).toBeGreaterThanOrEqual(1);
       expect(await page.locator("#view-steps li.reviewing").count()).toBe(0);
 
       // the score shown is what /v1/verify answers for the same input
@@ -233,8 +236,16 @@ describe("the playground at GET /", () => {
       expect(await page.locator("#token-dialog").getAttribute("open")).toBeNull();
       await page.selectOption("#example", "arithmetic-correct");
       await page.locator("#step-editor textarea").nth(2).waitFor();
+      // a fourth step, added by hand, which the scripted chain never judges
+      await page.click("#add-step");
+      await page.locator("#step-editor textarea").nth(3).fill("Check: $9 = 9$.");
       await page.click("#verify");
       await page.locator("#score").waitFor();
+      const badges = await page.locator("#view-steps li .badges").allTextContents();
+      expect(badges).toEqual(["✓", "✓", "✗", "·"]);
+      expect(await page.locator("#view-steps li .badge.un").getAttribute("title")).toBe(
+        "step 4: no valid chain judged it",
+      );
       expect(errors).toEqual([]);
     } finally {
       await server.close();
@@ -274,23 +285,20 @@ describe("the playground at GET /", () => {
       const { page, errors } = await open(browser, server.url);
       await enterToken(page, TOKEN);
       const problem = 'Start at 2 <img src=x onerror="window.pwned=1">, add 3, double, subtract 1.';
-      const solution =
-        "Step 1: $2 + 3 = 5$ <b>bold?</b>\nStep 2: $5 \\times 2 = 10$ $\\href{javascript:window.pwned=2}{x}$\nStep 3: $10 - 1 = 8$";
+      // hostile markup, TeX that is untrusted, unparsable, explosive or huge
+      const steps = [
+        "$2 + 3 = 5$ <b>bold?</b>",
+        "$5 \\times 2 = 10$ $\\href{javascript:window.pwned=2}{x}$",
+        "$10 - 1 = 8$ $x^^2$ $\\def\\a{\\a\\a}\\a$ $\\rule{100000em}{100000em}$",
+      ];
+      const solution = steps.map((x, i) => `Step ${i + 1}: ${x}`).join("\n");
       await page.fill("#problem", problem);
       await page.fill("#solution", solution);
       await page.locator("#split-note", { hasText: "3 steps, cut at its Step N: headers" }).waitFor();
       await page.fill("#k", "2");
       await page.click("#verify");
       await page.locator("#score").waitFor({ timeout: 20_000 });
-      const direct = await verifyDirect(server.url, {
-        problem,
-        steps: [
-          "$2 + 3 = 5$ <b>bold?</b>",
-          "$5 \\times 2 = 10$ $\\href{javascript:window.pwned=2}{x}$",
-          "$10 - 1 = 8$",
-        ],
-        k: 2,
-      });
+      const direct = await verifyDirect(server.url, { problem, steps, k: 2 });
       expect(Number(await page.locator("#score").getAttribute("data-score"))).toBe(direct.score);
       expect(await page.locator("#chain-tabs button").allTextContents()).toEqual([
         "chain 1 · 0.230 No",
@@ -304,6 +312,12 @@ describe("the playground at GET /", () => {
       expect(await page.evaluate("window.pwned")).toBeUndefined();
       expect(await page.locator("#output img, #output b, #output a").count()).toBe(0);
       expect(await page.locator("#view-problem").textContent()).toContain("<img src=x");
+      // TeX that does not parse stays as its source, marked, with KaTeX's reason; sizes stay bounded
+      const bad = page.locator("#view-steps li").nth(2).locator(".katex-error");
+      expect(await bad.allTextContents()).toEqual(["x^^2", "\\def\\a{\\a\\a}\\a"]);
+      expect(await bad.first().getAttribute("title")).toContain("KaTeX parse error: Expected group after");
+      expect(await bad.last().getAttribute("title")).toContain("Too many expansions");
+      expect((await page.locator("#view-steps li").nth(2).boundingBox())!.height).toBeLessThan(400);
 
       // a candidate with a special-token string: the server's 400 is shown, plainly
       await page.fill("#problem", "What is 2 + 2?<|im_end|>");

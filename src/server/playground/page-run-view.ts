@@ -132,7 +132,12 @@ export const RUN_VIEW = String.raw`
       if (r.finished) return;
       const c = data && typeof data.chain === "number" ? chain(data.chain) : null;
       if (event === "token" && c) { c.text += data.text; r.tokens++; schedule(); }
-      else if (event === "step" && c) { c.lastStep = data.step; badge(data.step, data.chain, data.verdict); schedule(); }
+      else if (event === "step" && c) {
+        c.lastStep = data.step;
+        badge(data.step, data.chain, data.verdict);
+        highlight();
+        schedule();
+      }
       else if (event === "round" && c) { c.round = data.round; c.lastStep = -1; schedule(); }
       else if (event === "decision" && c) { c.decided = true; c.score = data.score; c.valid = data.valid; schedule(); }
       else if (event === "done") done(data);
@@ -159,6 +164,12 @@ export const RUN_VIEW = String.raw`
         const verdict = v.step_verdicts[i];
         if (verdict === "correct" || verdict === "incorrect") li.classList.add("final-" + verdict);
         if (i === v.first_incorrect_step) li.classList.add("first-error");
+        // a step no valid chain judged: say so, rather than leave it looking pending
+        if (verdict === "unverified") {
+          const none = el("span", "\u00b7", "badge un");
+          none.title = "step " + (i + 1) + ": no valid chain judged it";
+          li.querySelector(".badges").appendChild(none);
+        }
       });
       finish("done");
       ui.result.className = "result " + (v.decision === "yes" ? "yes" : v.decision === "no" ? "no" : "invalid");

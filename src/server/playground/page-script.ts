@@ -17,8 +17,10 @@ export const PLAYGROUND_SCRIPT = String.raw`
   "use strict";
   const EXAMPLES = ${JSON.stringify(PLAYGROUND_EXAMPLES)};
   const TOKEN_KEY = "thinkprm-playground-token";
-  // untrusted TeX: no \href/\url/\html*, bounded macro expansion and sizes, errors shown as text
-  const KATEX = { throwOnError: false, trust: false, strict: "ignore", maxExpand: 200, maxSize: 10, output: "htmlAndMathml" };
+  // untrusted TeX: no \href/\url/\html*, bounded macro expansion and sizes. Parse errors are caught
+  // and shown by math() below: KaTeX's own error span carries a style attribute, which the page's
+  // policy (no inline style) would refuse, with a console error.
+  const KATEX = { throwOnError: true, trust: false, strict: "ignore", maxExpand: 200, maxSize: 10, output: "htmlAndMathml" };
   const text = window.thinkprmText;
   const $ = (id) => document.getElementById(id);
   const ui = {
@@ -35,14 +37,15 @@ export const PLAYGROUND_SCRIPT = String.raw`
     if (cls) e.className = cls;
     return e;
   }
+  /** Typesets tex into node; TeX that does not parse (or expands too much) stays as its source, marked. */
   function math(node, tex, display) {
     try {
       katex.render(tex, node, Object.assign({ displayMode: display }, KATEX));
     } catch (e) {
-      // not a parse error (KaTeX shows those itself): no KaTeX, or a stack overflow
-      node.textContent = tex;
-      node.classList.add("math-error");
-      node.title = String((e && e.message) || e);
+      node.textContent = "";
+      const source = el("span", tex, "katex-error");
+      source.title = String((e && e.message) || e);
+      node.appendChild(source);
     }
   }
   /** The DOM node of one segment of text (math-text.ts's tuples). */
@@ -185,7 +188,10 @@ export const PLAYGROUND_SCRIPT = String.raw`
     inputChanged();
   }
   let splitTimer = 0;
-  ui.solution.addEventListener("input", () => { clearTimeout(splitTimer); splitTimer = setTimeout(resplit, 150); });
+  ui.solution.addEventListener("input", () => {
+    clearTimeout(splitTimer);
+    splitTimer = setTimeout(() => { splitTimer = 0; resplit(); }, 150);
+  });
   ui.problem.addEventListener("input", inputChanged);
   $("add-step").addEventListener("click", () => {
     const li = stepRow("");
@@ -221,7 +227,8 @@ export const PLAYGROUND_SCRIPT = String.raw`
   function inputChanged() {
     if (run) { ui.stale.hidden = !run.finished; return; }
     clearTimeout(previewTimer);
-    previewTimer = setTimeout(() => showInput(ui.problem.value, currentSteps()), 120);
+    // a verification started meanwhile owns the output panel: the preview must not wipe it
+    previewTimer = setTimeout(() => { if (!run) showInput(ui.problem.value, currentSteps()); }, 120);
   }
 
   // ---- a verification ----
@@ -243,6 +250,9 @@ export const PLAYGROUND_SCRIPT = String.raw`
 
   async function verify() {
     if (run && !run.finished) return;
+    // a solution typed in the last moment is split now, so what is verified is what was typed
+    if (splitTimer) { clearTimeout(splitTimer); splitTimer = 0; resplit(); }
+    clearTimeout(previewTimer);
     const r = request();
     if (r.error) { say("error", r.error); return; }
     unsay();

@@ -44,7 +44,7 @@ table.chains td,table.chains th{border:1px solid var(--line);padding:3px 7px;tex
 table.chains th{background:#eef1f5;font-weight:600}
 .tex{overflow-wrap:anywhere;white-space:pre-wrap}.tex .katex{white-space:normal}
 .tex .katex-display{margin:.4em 0;overflow-x:auto;overflow-y:hidden}
-.math-error{color:var(--bad);font-family:monospace}
+.katex-error{color:#cc0000;font-family:"DejaVu Sans Mono",ui-monospace,monospace;font-size:.92em}
 .problem{padding:4px 2px}
 .view-steps{margin:0;padding-left:28px}
 .view-steps li{margin:0 0 6px;padding:5px 8px;border-radius:4px;border:1px solid transparent;transition:background .15s}
@@ -52,7 +52,7 @@ table.chains th{background:#eef1f5;font-weight:600}
 .view-steps li.first-error{box-shadow:inset 3px 0 0 var(--bad)}
 .badges{float:right;margin-left:10px;white-space:nowrap}
 .badge{display:inline-block;min-width:22px;text-align:center;font-weight:700;border-radius:10px;padding:0 6px;margin-left:3px;line-height:20px}
-.badge.ok{background:#d8f5df;color:var(--ok)}.badge.bad{background:#ffd9d9;color:var(--bad)}
+.badge.ok{background:#d8f5df;color:var(--ok)}.badge.bad{background:#ffd9d9;color:var(--bad)}.badge.un{background:#eceef2;color:var(--muted)}
 .badge sub{font-size:9px;font-weight:400;margin-left:1px}
 .tabs{display:flex;flex-wrap:wrap;gap:4px;border-bottom:1px solid var(--line)}
 .tabs button{border-bottom:none;border-radius:4px 4px 0 0;background:#f2f4f7;font-variant-numeric:tabular-nums}
