@@ -27,6 +27,9 @@ export const RUN_VIEW = String.raw`
     for (let i = 0; i < body.k; i++) chain(i);
 
     ui.stale.hidden = true;
+    // the previous verification's tabs and text go (their click handlers belong to it)
+    ui.tabs.textContent = "";
+    ui.chain.textContent = "";
     showInput(body.problem, steps);
     ui.stepsNote.textContent = body.k > 1 ? "one \u2713/\u2717 per chain, numbered by chain" : "";
     // on a narrow window the output sits below the input: bring it into view

@@ -148,6 +148,8 @@ export const PLAYGROUND_SCRIPT = String.raw`
     if (then) then();
   });
   $("token-cancel").addEventListener("click", () => { afterToken = null; ui.dialog.close(); });
+  // Escape closes the dialog too: what was waiting for the token is dropped, as with Cancel
+  ui.dialog.addEventListener("cancel", () => { afterToken = null; });
   $("change-token").addEventListener("click", () => askToken(null));
   ui.dialog.addEventListener("close", () => {
     if (!token) { ui.connection.textContent = "no token: Verify will ask for it"; ui.connection.className = "muted"; }
@@ -296,7 +298,7 @@ export const PLAYGROUND_SCRIPT = String.raw`
         say("info", "Stopped.", "The request was cancelled; the server stops generating.");
       } else {
         run.end("failed");
-        say("error", "Cannot reach the server:", String((e && e.message) || e));
+        say("error", "The connection to the server failed:", String((e && e.message) || e));
       }
     } finally {
       ui.verify.disabled = false;
