@@ -5,6 +5,7 @@
  * - POST /v1/completions, GET /v1/models: the OpenAI shape over the engine, logprobs included, so
  *   any OpenAI client (and thinkprm's own HTTP engine) can use a CPU verifier.
  * - GET /health (`ok` to anyone; details with the token), GET /metrics (Prometheus text).
+ * - GET /: the web playground (playground/routes.ts).
  * Bearer-token auth, a request body cap, per-request timeouts (504), a bounded queue (429 with
  * retry-after when full), cancellation when the client goes away, one JSON log line per request.
  */
@@ -26,6 +27,7 @@ import { Admission } from "./admission.js";
 import { bearerMatches } from "./auth.js";
 import { Counters, prometheusText, ROUTES } from "./metrics.js";
 import { registerCompletions } from "./openai-routes.js";
+import { registerPlayground } from "./playground/routes.js";
 import { describeIssues, rankBody, verifyBody } from "./schemas.js";
 
 export interface ServerOptions {
@@ -236,6 +238,9 @@ export function createApp(options: ServerOptions) {
       { ...options.defaults, ...settingsFromHttp(req), ...extra },
       { engine, chatTemplate: options.chatTemplate },
     );
+
+  // the web playground (GET / and its assets): no token to load it, the page asks for one
+  registerPlayground(app);
 
   app.get("/health", (c) =>
     authorised(c)
