@@ -284,3 +284,52 @@ describe("thinkprm serve as a real process", () => {
     expect(r.stderr).toContain("set THINKPRM_TOKEN");
   });
 });
+
+describe("thinkprm serve, the command a user types", () => {
+  it("says where it listens and where the playground is, serves both, and shuts down cleanly on SIGTERM", async () => {
+    const { spawn } = await import("node:child_process");
+    const { REPO_ROOT } = await import("../helpers.js");
+    const dir = mkdtempSync(join(tmpdir(), "thinkprm-serve-"));
+    writeFileSync(
+      join(dir, "s.json"),
+      JSON.stringify({ replies: [CHAIN], probabilities: { " Yes": 0.8, " No": 0.2 } }),
+    );
+    const child = spawn(
+      process.execPath,
+      [join(REPO_ROOT, "bin/thinkprm.js"), "serve", "-e", "scripted:s.json", "--port", "0"],
+      { cwd: dir, env: { ...process.env, THINKPRM_TOKEN: "t0ken" }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stderr = "";
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const listening = await new Promise<{ url: string; playground: string; auth: boolean }>(
+      (resolve, reject) => {
+        child.stderr.on("data", (chunk: Buffer) => {
+          stderr += chunk.toString();
+          const line = stderr.split("\n").find((l) => l.includes('"listening"'));
+          if (line) resolve(JSON.parse(line));
+        });
+        void exited.then(() => reject(new Error(`serve exited early: ${stderr}`)));
+      },
+    );
+    try {
+      expect(listening.auth).toBe(true);
+      expect(listening.playground).toBe(`${listening.url}/`);
+      const page = await fetch(listening.playground);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain("<html");
+      const verified = await fetch(
+        `${listening.url}/v1/verify`,
+        post({ problem: "2+3?", steps: ["2+3 = 5", "so 6"] }),
+      );
+      expect(verified.status).toBe(200);
+      expect(((await verified.json()) as { score: number }).score).toBeCloseTo(0.8, 12);
+      expect(
+        (await fetch(`${listening.url}/v1/verify`, post({ problem: "q", steps: ["a"] }, {}))).status,
+      ).toBe(401);
+    } finally {
+      child.kill("SIGTERM");
+    }
+    expect(await exited).toBe(0);
+    expect(stderr).toContain("shutting down");
+  }, 60_000);
+});

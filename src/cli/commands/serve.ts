@@ -65,7 +65,7 @@ export async function runServe(io: CliIo, opts: Opts): Promise<void> {
     throw new CliError((error as Error).message);
   }
   io.stderr.write(
-    `${JSON.stringify({ time: new Date().toISOString(), level: "info", message: "listening", url: server.url, model: engine.modelId, chat_template: template.source, auth: token !== null })}\n`,
+    `${JSON.stringify({ time: new Date().toISOString(), level: "info", message: "listening", url: server.url, playground: `${server.url}/`, model: engine.modelId, chat_template: template.source, auth: token !== null })}\n`,
   );
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
