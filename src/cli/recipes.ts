@@ -4,9 +4,9 @@
  * `eval bon`, `synth`, `export`, `train`, `convert` — run in order through the same CLI, and
  * ends in a report page with the recipe's table and the runs' plots.
  */
-import { isNode, LineCounter, parseDocument } from "yaml";
+import { isMap, isNode, isScalar, LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
-import { VERIFIER_FIELDS } from "../verifier/settings.js";
+import { VERIFIER_FIELDS, verifierSettingsSchema } from "../verifier/settings.js";
 
 const flagValue = z.union([z.string(), z.number(), z.boolean()]);
 
@@ -59,7 +59,7 @@ export const recipeSchema = z.discriminatedUnion("kind", [
     /** Parallel chains to compare: one run with the largest K, one round; smaller K are its first chains. */
     k: powersOfTwo.default([1, 2, 4, 8]),
     /** Thinking rounds to compare: one run with one chain and the most rounds, cut after each. */
-    rounds: z.array(z.number().int().min(1).max(8)).min(1).default([1, 2, 4]),
+    rounds: z.array(z.number().int().min(1).max(4)).min(1).default([1, 2, 4]),
     out: z.string().default("scaling-report.html"),
   }),
   z.strictObject({
@@ -155,14 +155,69 @@ export function dataFlags(d: z.output<typeof processBenchData>): string[] {
   ];
 }
 
+/** The flags of the commands a recipe passes free-form maps to (`synth:`, `train:`). */
+export type CommandFlags = Record<"synth" | "train", readonly string[]>;
+
+/** Flags a recipe sets itself: a map that sets them too would be ambiguous. */
+const RESERVED: Record<"synth" | "train", readonly string[]> = {
+  synth: ["--teacher", "--model", "--source", "--filter", "--until", "--store", "--json", "--quiet"],
+  train: ["--data", "--base-model", "--out", "--launch", "--store", "--json", "--quiet"],
+};
+
+/** Settings the scaling recipe sets per run, or that would make its K and R meaningless. */
+const SCALING_OWNS = ["k", "rounds", "adaptiveK", "kMax", "mode"];
+
+type Problem = { path: (string | number)[]; message: string };
+
+/** Everything about a schema-valid recipe that only the verifier's schema and the CLI know. */
+function deeperProblems(r: Recipe, flags: CommandFlags | undefined): Problem[] {
+  const problems: Problem[] = [];
+  for (const key of Object.keys(r.settings)) {
+    if (!VERIFIER_FIELDS.some((f) => f.key === key && f.flag))
+      problems.push({
+        path: ["settings", key],
+        message: "not a verifier setting (see thinkprm verify --help)",
+      });
+    else if (r.kind === "processbench-scaling" && SCALING_OWNS.includes(key))
+      problems.push({
+        path: ["settings", key],
+        message: "the recipe sets chains, rounds and mode itself; remove it",
+      });
+  }
+  if (problems.length === 0) {
+    const checked = verifierSettingsSchema.safeParse(r.settings);
+    if (!checked.success)
+      for (const issue of checked.error.issues)
+        problems.push({ path: ["settings", ...(issue.path as (string | number)[])], message: issue.message });
+  }
+  if (r.kind === "filter-ablation" && flags) {
+    for (const command of ["synth", "train"] as const) {
+      for (const key of Object.keys(r[command])) {
+        const flag = `--${kebab(key)}`;
+        if (RESERVED[command].includes(flag))
+          problems.push({ path: [command, key], message: `the recipe sets ${flag} itself; remove it` });
+        else if (!flags[command].includes(flag))
+          problems.push({
+            path: [command, key],
+            message: `thinkprm ${command} has no ${flag} (see thinkprm ${command} --help)`,
+          });
+      }
+    }
+  }
+  return problems;
+}
+
 /**
- * Reads a recipe (YAML, or JSON, which is YAML) and validates it. Every problem names the file,
- * the line and the field: `scaling.yaml:4: k.2: K values are powers of two`. Unknown fields are
- * errors, so a misspelt setting never silently falls back to its default.
+ * Reads a recipe (YAML, or JSON, which is YAML) and validates all of it before anything runs:
+ * its shape, its verifier settings against the verifier's own schema, and the `synth:`/`train:`
+ * maps against those commands' flags (`flags`). Every problem names the file, the line and the
+ * field (`scaling.yaml:4: k: K values are powers of two`). Unknown fields are errors, so a
+ * misspelt setting never silently falls back to its default.
  */
 export function parseRecipe(
   text: string,
   file: string,
+  flags?: CommandFlags,
 ): { ok: true; recipe: Recipe } | { ok: false; errors: string[] } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
@@ -172,34 +227,54 @@ export function parseRecipe(
       errors: doc.errors.map((e) => `${file}:${lines.linePos(e.pos[0]).line}: ${e.message.split("\n")[0]}`),
     };
   }
-  const value = doc.toJS() as unknown;
+  /** The line of a field: its key's line when the path ends at a key, else its value's. */
+  const lineOf = (path: readonly (string | number)[]): number => {
+    for (let depth = path.length; depth > 0; depth--) {
+      const parent = depth === 1 ? doc.contents : doc.getIn(path.slice(0, depth - 1), true);
+      if (isMap(parent)) {
+        const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === path[depth - 1]);
+        if (isNode(pair?.key) && pair.key.range) return lines.linePos(pair.key.range[0]).line;
+      }
+      const node = doc.getIn(path.slice(0, depth), true);
+      if (isNode(node) && node.range) return lines.linePos(node.range[0]).line;
+    }
+    return 1;
+  };
+  const at = ({ path, message }: Problem) =>
+    `${file}:${lineOf(path)}: ${path.length > 0 ? `${path.join(".")}: ` : ""}${message}`;
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // e.g. an alias bomb: "Excessive alias count indicates a resource exhaustion attack"
+    return { ok: false, errors: [`${file}: ${(error as Error).message}`] };
+  }
   const kind = (value as { kind?: unknown } | null)?.kind;
   if (!RECIPE_KINDS.includes(kind as (typeof RECIPE_KINDS)[number])) {
-    const node = doc.getIn(["kind"], true);
-    const line = isNode(node) && node.range ? lines.linePos(node.range[0]).line : 1;
     return {
       ok: false,
       errors: [
-        `${file}:${line}: kind: ${kind === undefined ? "missing" : `unknown kind ${JSON.stringify(kind)}`}; one of ${RECIPE_KINDS.join(", ")}`,
+        at({
+          path: ["kind"],
+          message: `${kind === undefined ? "missing" : `unknown kind ${JSON.stringify(kind)}`}; one of ${RECIPE_KINDS.join(", ")}`,
+        }),
       ],
     };
   }
   const parsed = recipeSchema.safeParse(value);
-  if (parsed.success) return { ok: true, recipe: parsed.data };
-  return {
-    ok: false,
-    errors: parsed.error.issues.map((issue) => {
-      // the deepest node of the path that exists carries the line
-      let line = 1;
-      for (let depth = issue.path.length; depth >= 0; depth--) {
-        const node = doc.getIn(issue.path.slice(0, depth) as (string | number)[], true);
-        if (isNode(node) && node.range) {
-          line = lines.linePos(node.range[0]).line;
-          break;
-        }
-      }
-      const field = issue.path.length > 0 ? `${issue.path.join(".")}: ` : "";
-      return `${file}:${line}: ${field}${issue.message}`;
-    }),
-  };
+  if (!parsed.success) {
+    return {
+      ok: false,
+      errors: parsed.error.issues.flatMap((issue) => {
+        const path = issue.path as (string | number)[];
+        // one line per unknown key, at the key
+        if (issue.code === "unrecognized_keys")
+          return issue.keys.map((key) => at({ path: [...path, key], message: "unknown field" }));
+        return [at({ path, message: issue.message })];
+      }),
+    };
+  }
+  const problems = deeperProblems(parsed.data, flags);
+  if (problems.length > 0) return { ok: false, errors: problems.map(at) };
+  return { ok: true, recipe: parsed.data };
 }

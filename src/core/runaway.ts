@@ -30,6 +30,44 @@ export const RUNAWAY_DEFAULTS: RunawayOptions = {
   maxCharsPerStep: 8000,
 };
 
+/**
+ * What the candidate itself holds. A faithful verifier quotes the step it judges, so a step that
+ * repeats a phrase, holds verdict boxes or runs for pages must not make its own quotation look
+ * like a runaway chain: quoted repeats, boxes and lengths are allowed on top of the budgets.
+ */
+export interface QuotedSource {
+  /** The problem and the steps, joined. */
+  text: string;
+  longestStep: number;
+  /** `\boxed{…}` in the candidate: each may be quoted as if it were a verdict. */
+  boxes: number;
+}
+
+export const NOTHING_QUOTED: QuotedSource = { text: "", longestStep: 0, boxes: 0 };
+
+export function quotedSource(problem: string, steps: readonly string[]): QuotedSource {
+  const text = [problem, ...steps].join("\n");
+  return {
+    text,
+    longestStep: Math.max(0, ...steps.map((st) => st.length)),
+    boxes: (text.match(/\\boxed\s*\{/g) ?? []).length,
+  };
+}
+
+/** How often `block` repeats back to back at the end of `text`. */
+function trailingRepeats(text: string, block: string): number {
+  const p = block.length;
+  let r = 1;
+  while (text.length >= (r + 1) * p && text.slice(text.length - (r + 1) * p, text.length - r * p) === block)
+    r++;
+  return r;
+}
+
+/** Non-overlapping occurrences of `block` in `text`. */
+function occurrences(text: string, block: string): number {
+  return block.length === 0 ? 0 : text.split(block).length - 1;
+}
+
 export interface RunawayVerdict {
   kind: "loop" | "rejudged" | "overlong_step";
   message: string;
@@ -67,26 +105,34 @@ export function runawayReason(
   text: string,
   stepCount: number,
   options: RunawayOptions = RUNAWAY_DEFAULTS,
+  source: QuotedSource = NOTHING_QUOTED,
 ): RunawayVerdict | null {
   const period = endsInLoop(text, options);
-  if (period !== null)
-    return {
-      kind: "loop",
-      message: `the chain repeats a ${period}-character block ${options.repeats} times in a row`,
-    };
+  if (period !== null) {
+    const block = text.slice(text.length - period);
+    const repeats = trailingRepeats(text, block);
+    // repeats the candidate holds are a quotation; the per-step budget still bounds them
+    if (repeats - occurrences(source.text, block) >= options.repeats)
+      return {
+        kind: "loop",
+        message: `the chain repeats a ${period}-character block ${repeats} times in a row`,
+      };
+  }
   const judgments = extractJudgments(text, stepCount);
   const counts = new Map<number, number>();
   for (const j of judgments) {
     const n = (counts.get(j.stepIndex) ?? 0) + 1;
     counts.set(j.stepIndex, n);
-    if (n >= options.maxJudgmentsPerStep)
+    if (n >= options.maxJudgmentsPerStep + source.boxes)
       return { kind: "rejudged", message: `step ${j.stepIndex + 1} was judged ${n} times` };
   }
   const sinceVerdict = text.length - (judgments.at(-1)?.offset ?? 0);
-  if (sinceVerdict > options.maxCharsPerStep)
+  // room to quote the longest step twice over
+  const budget = options.maxCharsPerStep + 2 * source.longestStep;
+  if (sinceVerdict > budget)
     return {
       kind: "overlong_step",
-      message: `${sinceVerdict} characters since the last verdict (the budget is ${options.maxCharsPerStep})`,
+      message: `${sinceVerdict} characters since the last verdict (the budget is ${budget})`,
     };
   return null;
 }
@@ -102,6 +148,7 @@ export class RunawayWatch {
   constructor(
     private readonly stepCount: number,
     private readonly options: RunawayOptions = RUNAWAY_DEFAULTS,
+    private readonly source: QuotedSource = NOTHING_QUOTED,
     private readonly checkEvery = 64,
   ) {}
 
@@ -109,6 +156,6 @@ export class RunawayWatch {
     this.text += piece;
     if (this.text.length - this.checkedAt < this.checkEvery) return null;
     this.checkedAt = this.text.length;
-    return runawayReason(this.text, this.stepCount, this.options);
+    return runawayReason(this.text, this.stepCount, this.options, this.source);
   }
 }

@@ -66,7 +66,8 @@ export interface ScalingPoint {
  * rounds (each chain cut after its R'-th round), from the same stored verifications.
  */
 export function scalingFromRun(items: readonly LabelledVerification[]): ScalingPoint[] {
-  if (items.length === 0) return [];
+  // per-step chains are one per prefix, not K samples of one judgment: no K' or R' to read
+  if (items.length === 0 || items.some((i) => i.verification.mode === "per-step")) return [];
   const K = Math.max(...items.map((i) => i.verification.chains.length));
   const R = Math.max(
     ...items.map((i) => Math.max(0, ...i.verification.chains.map((c) => c.roundEnds.length))),

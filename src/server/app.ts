@@ -12,7 +12,7 @@
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { streamSSE } from "hono/streaming";
-import type { ZodError } from "zod";
+import { ZodError } from "zod";
 import { splitSteps } from "../core/step-split.js";
 import type { SolutionInput } from "../core/types.js";
 import type { ChatTemplate } from "../engines/chat-template.js";
@@ -21,7 +21,7 @@ import { solutionSteps } from "../search/beam-search.js";
 import { rankCandidates } from "../search/best-of-n.js";
 import { createVerifier } from "../verifier/create.js";
 import { guardInput, SpecialTokenError, type SpecialTokenPolicy } from "../verifier/input-guard.js";
-import { settingsFromHttp, type VerifierSettingsInput } from "../verifier/settings.js";
+import { settingsFromHttp, VERIFIER_FIELDS, type VerifierSettingsInput } from "../verifier/settings.js";
 import type { Verification } from "../verifier/types.js";
 import { Admission } from "./admission.js";
 import { bearerMatches } from "./auth.js";
@@ -75,6 +75,34 @@ export function summary(v: Verification) {
 
 const errorBody = (message: string, type: string) => ({ error: { message, type } });
 
+/** The most steps one solution may have, given as steps or cut from a solution text. */
+const MAX_STEPS = 200;
+
+/** A refused setting in the request's own words: the HTTP field, not the library's key. */
+function settingsError(error: unknown): string {
+  if (!(error instanceof ZodError)) return (error as Error).message;
+  return error.issues
+    .map((i) => {
+      const field = VERIFIER_FIELDS.find((f) => f.key === i.path[0]);
+      return `field "${field?.http ?? String(i.path[0])}": ${i.message}`;
+    })
+    .join("; ");
+}
+
+/** Whether a Host header names this machine's loopback (what a DNS-rebinding page cannot send). */
+function loopbackHost(host: string | undefined): boolean {
+  if (!host) return false;
+  const name = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.replace(/:\d+$/, "");
+  return ["localhost", "127.0.0.1", "[::1]"].includes(name.toLowerCase());
+}
+
+function tooManySteps(inputs: readonly { steps: readonly string[] }[]): string | null {
+  const most = Math.max(...inputs.map((i) => i.steps.length));
+  return most > MAX_STEPS
+    ? `the solution has ${most} steps (a solution text is cut at "Step N:" headers, else at blank lines); at most ${MAX_STEPS}`
+    : null;
+}
+
 export function createApp(options: ServerOptions) {
   const { engine } = options;
   const admission = new Admission(options.maxConcurrent ?? 4, options.maxQueue ?? 256);
@@ -103,6 +131,22 @@ export function createApp(options: ServerOptions) {
   const authorised = (c: Context) =>
     options.token === null || bearerMatches(c.req.header("authorization"), options.token);
   app.use("/v1/*", async (c, next) => {
+    // Without a token (--insecure-no-auth, loopback only) a web page the user visits could still
+    // reach the service: a "simple" cross-site POST (text/plain, no preflight) or a DNS-rebound
+    // host name. Only JSON bodies are read, and without a token only loopback host names.
+    if (options.token === null && !loopbackHost(c.req.header("host")))
+      return c.json(
+        errorBody(
+          "without a token only loopback host names are served (localhost, 127.0.0.1, [::1])",
+          "forbidden",
+        ),
+        403,
+      );
+    if (c.req.method === "POST" && !/^application\/json\b/i.test(c.req.header("content-type") ?? ""))
+      return c.json(
+        errorBody("send the body as JSON (Content-Type: application/json)", "unsupported_media_type"),
+        415,
+      );
     if (!authorised(c))
       return c.json(
         errorBody(
@@ -271,10 +315,12 @@ export function createApp(options: ServerOptions) {
     try {
       verifier = verifierFor(req);
     } catch (error) {
-      return c.json(errorBody((error as Error).message, "invalid_request"), 400);
+      return c.json(errorBody(settingsError(error), "invalid_request"), 400);
     }
     const steps = req.steps ?? splitSteps(req.solution!);
     const input = { ...(req.id === undefined ? {} : { id: String(req.id) }), problem: req.problem, steps };
+    const tooMany = tooManySteps([input]);
+    if (tooMany) return c.json(errorBody(tooMany, "invalid_request"), 400);
     const refused = refusedText(req, [input]);
     if (refused) return c.json(errorBody(refused, "special_token"), 400);
     if (req.stream) {
@@ -305,9 +351,11 @@ export function createApp(options: ServerOptions) {
         (req as { layout?: unknown }).layout === undefined ? { layout: "plain" } : {},
       );
     } catch (error) {
-      return c.json(errorBody((error as Error).message, "invalid_request"), 400);
+      return c.json(errorBody(settingsError(error), "invalid_request"), 400);
     }
     const inputs = req.candidates.map((text) => ({ problem: req.problem, steps: solutionSteps(text) }));
+    const tooMany = tooManySteps(inputs);
+    if (tooMany) return c.json(errorBody(tooMany, "invalid_request"), 400);
     const refused = refusedText(req, inputs);
     if (refused) return c.json(errorBody(refused, "special_token"), 400);
     if (req.stream) {

@@ -5,7 +5,7 @@
  * overthinks the moment it does. Engine failures propagate: a chain the server never wrote is an
  * outage, not a verdict.
  */
-import { RUNAWAY_DEFAULTS, RunawayWatch, runawayReason } from "../core/runaway.js";
+import { type QuotedSource, RUNAWAY_DEFAULTS, RunawayWatch, runawayReason } from "../core/runaway.js";
 import type { GeneratedToken } from "../core/step-scores.js";
 import { DECISION_QUESTION } from "../core/stop-strings.js";
 import { addUsage, type TokenUsage } from "../core/types.js";
@@ -29,6 +29,8 @@ export interface PromptContext {
   events: ChainEvents;
   stepCount: number;
   stop: string[];
+  /** The candidate's own text, which the chain may quote without counting as runaway. */
+  quoted: QuotedSource;
 }
 
 /** A generated chain before it is parsed and scored. */
@@ -52,8 +54,21 @@ export interface RawChain {
 /** Stop strings that end a chain early at its first incorrect verdict. */
 export const EARLY_EXIT_STOPS = ["\\boxed{incorrect}", "\\boxed{\\text{incorrect}}"];
 
-/** How often a chain may go on past a quoted decision question within one round. */
-const MAX_QUOTE_CONTINUATIONS = 8;
+/**
+ * How often a chain may go on past a decision question it wrote while still thinking, within one
+ * round, beyond the questions the candidate itself holds (each of which a faithful verifier may
+ * quote): a candidate with many copies of the question cannot outlast the allowance and cut the
+ * verification short. The round's token budget bounds the total either way.
+ */
+const SPARE_QUOTE_CONTINUATIONS = 8;
+
+/** The decision questions inside the user message (the candidate's text), each one quotable. */
+function questionsInUserText(ctx: PromptContext): number {
+  let n = 0;
+  for (const [start, end] of ctx.plainSpans)
+    n += ctx.prompt.slice(start, end).split(DECISION_QUESTION).length - 1;
+  return n;
+}
 
 export const fromEngineUsage = (u: EngineUsage): TokenUsage => ({
   promptTokens: u.promptTokens,
@@ -156,7 +171,7 @@ export class ChainWriter {
       });
       return { choice: res.choices[0]!, usage: fromEngineUsage(res.usage) };
     }
-    const watch = new RunawayWatch(ctx.stepCount, RUNAWAY_DEFAULTS);
+    const watch = new RunawayWatch(ctx.stepCount, RUNAWAY_DEFAULTS, ctx.quoted);
     const controller = new AbortController();
     const outer = request.signal;
     const follow = () => controller.abort(outer?.reason);
@@ -183,7 +198,8 @@ export class ChainWriter {
       });
       const choice = res.choices[0]!;
       // an engine that does not stream is judged on what it wrote
-      const late = verdict ?? runawayReason(choice.text, ctx.stepCount)?.message;
+      const late =
+        verdict ?? runawayReason(choice.text, ctx.stepCount, RUNAWAY_DEFAULTS, ctx.quoted)?.message;
       return { choice, usage: fromEngineUsage(res.usage), ...(late ? { runaway: late } : {}) };
     } catch (error) {
       if (!verdict || outer?.aborted) throw error;
@@ -257,7 +273,8 @@ export class ChainWriter {
      * later wrong step; the July client's behaviour (`--decision sglang`) stops there.
      */
     const continueQuotes = async (r: number) => {
-      for (let q = 0; q < MAX_QUOTE_CONTINUATIONS; q++) {
+      const allowance = SPARE_QUOTE_CONTINUATIONS + questionsInUserText(ctx);
+      for (let q = 0; q < allowance; q++) {
         if (
           chain.runaway ||
           chain.lastStop !== DECISION_QUESTION ||

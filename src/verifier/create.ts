@@ -32,7 +32,9 @@ export function createVerifier(settings: VerifierSettingsInput, context: Verifie
     case "thinkprm": {
       const { mode, ...thinkprm } = s;
       const verifier = new ThinkPrmVerifier({ engine, chatTemplate, ...thinkprm });
-      return mode === "per-step" ? new PerStepVerifier(verifier) : verifier;
+      return mode === "per-step"
+        ? new PerStepVerifier(verifier, engine.capabilities.concurrency ?? 8)
+        : verifier;
     }
     case "judge-single":
     case "judge-badstep":

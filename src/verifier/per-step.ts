@@ -14,7 +14,14 @@ import type { Verification, VerificationEvent, Verifier } from "./types.js";
 export class PerStepVerifier implements Verifier {
   readonly name = "thinkprm:per-step";
 
-  constructor(private readonly inner: ThinkPrmVerifier) {}
+  /**
+   * @param width prefixes verified at once: the engine's declared concurrency, so a long solution
+   *   queues its prefixes instead of opening hundreds of requests (or chains) together
+   */
+  constructor(
+    private readonly inner: ThinkPrmVerifier,
+    private readonly width = 8,
+  ) {}
 
   async verify(
     input: SolutionInput,
@@ -23,14 +30,18 @@ export class PerStepVerifier implements Verifier {
   ): Promise<Verification> {
     const steps = input.steps.length === 0 ? [""] : input.steps;
     const prefixes = steps.map((_, i) => ({ problem: input.problem, steps: steps.slice(0, i + 1) }));
-    const results = await Promise.all(
-      prefixes.map(async (prefix, i) => {
-        const v = await this.inner.verify(prefix, signal);
+    const results: Verification[] = new Array(prefixes.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < prefixes.length) {
+        const i = next++;
+        const v = await this.inner.verify(prefixes[i]!, signal);
         if (v.score !== null)
           onEvent?.({ type: "step", chain: i, step: i, verdict: v.score >= 0.5 ? "correct" : "incorrect" });
-        return v;
-      }),
-    );
+        results[i] = v;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(this.width, prefixes.length)) }, worker));
     const firstIncorrectStep = results.findIndex((v) => v.score !== null && v.score < 0.5);
     const stepVerdicts: StepVerdict[] = results.map((v, i) =>
       firstIncorrectStep >= 0 && i > firstIncorrectStep

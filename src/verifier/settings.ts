@@ -230,7 +230,29 @@ export const verifySettingsSchema = z.object(shapeOf(THINKPRM_FIELDS));
 export type VerifySettings = z.output<typeof verifySettingsSchema>;
 export type VerifySettingsInput = z.input<typeof verifySettingsSchema>;
 
-export const verifierSettingsSchema = z.object(shapeOf(VERIFIER_FIELDS));
+/**
+ * Settings that would be silently ignored together: refused, so a user never believes a run
+ * used an option it did not. (`k` and `kMax` are compared with their defaults: commander and
+ * HTTP bodies fill defaults, so a non-default value is one someone asked for.)
+ */
+function conflicts(
+  s: { method: string; k: number; adaptiveK: boolean; kMax: number; mode: string; runaway: string },
+  ctx: z.RefinementCtx,
+): void {
+  const refuse = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
+  if (s.adaptiveK && s.k > 1)
+    refuse("k", "adaptive K chooses how many chains to sample (up to --k-max / k_max); drop -k / k");
+  if (!s.adaptiveK && s.kMax !== 8) refuse("kMax", "applies only with --adaptive-k / adaptive_k");
+  if (s.method !== "thinkprm") {
+    if (s.mode !== "whole")
+      refuse("mode", `per-step verification is a thinkprm method option, not ${s.method}'s`);
+    if (s.adaptiveK) refuse("adaptiveK", `adaptive K is a thinkprm method option, not ${s.method}'s`);
+    if (s.runaway !== "off")
+      refuse("runaway", `runaway detection is a thinkprm method option, not ${s.method}'s`);
+  }
+}
+
+export const verifierSettingsSchema = z.object(shapeOf(VERIFIER_FIELDS)).superRefine(conflicts);
 export type VerifierSettings = z.output<typeof verifierSettingsSchema>;
 export type VerifierSettingsInput = z.input<typeof verifierSettingsSchema>;
 

@@ -3,7 +3,9 @@
  * K parallel chains × R sequential rounds, optional early exit, and the decision read as a
  * continuation of each chain. Invalid chains are explicit outcomes, never scores.
  */
+
 import { DECISION_SPECS, decisionScore } from "../core/decision-score.js";
+import { quotedSource } from "../core/runaway.js";
 import { DECISION_QUESTION, verifierStopStrings } from "../core/stop-strings.js";
 import { emptyUsage, type SolutionInput, type TokenUsage } from "../core/types.js";
 import type { ChatTemplate } from "../engines/chat-template.js";
@@ -107,6 +109,7 @@ export class ThinkPrmVerifier implements Verifier {
       events: new ChainEvents(onEvent, stepCount),
       stepCount,
       stop,
+      quoted: quotedSource(input.problem, input.steps),
     };
     const chains: ChainOutcome[] = [];
     const judge = async (raws: RawChain[]) => {

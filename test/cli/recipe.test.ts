@@ -34,9 +34,30 @@ describe("recipe files", () => {
       "both.json": JSON.stringify({ kind: "processbench-scaling", data: { file: "a", dir: "b" } }),
       "setting.yaml": "kind: processbench-scaling\ndata:\n  file: items.json\nsettings:\n  maxTokenz: 5\n",
       "k-setting.yaml": "kind: processbench-scaling\ndata:\n  file: items.json\nsettings:\n  k: 4\n",
+      "typed.yaml":
+        "kind: processbench-scaling\ndata:\n  file: items.json\nsettings:\n  maxTokens: abc\n  runaway: sometimes\n",
+      "rounds.yaml": "kind: processbench-scaling\ndata:\n  file: items.json\nrounds: [1, 8]\n",
+      "maps.yaml": [
+        "kind: filter-ablation",
+        "teacher: scripted:t.json",
+        "source: jsonl:p.jsonl",
+        "baseModel: base/",
+        "data: { file: held-out.json }",
+        "synth: { perPrefx: 2, until: 3 }",
+        "train:",
+        "  pythn: /bin/sh",
+      ].join("\n"),
+      "bomb.yaml": [
+        "a: &a [x, x, x, x, x, x, x, x, x]",
+        "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]",
+        "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]",
+        "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]",
+        "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]",
+        "kind: processbench-scaling",
+      ].join("\n"),
     });
     const run = (file: string) => cli(["recipe", "run", file, "--dry-run"], { cwd: dir });
-    expect((await run("typo.yaml")).stderr).toContain('typo.yaml:1: Unrecognized key: "setings"');
+    expect((await run("typo.yaml")).stderr).toContain("typo.yaml:5: setings: unknown field");
     expect((await run("k.yaml")).stderr).toMatch(/k\.yaml:4: k: K values are powers of two/);
     expect((await run("kind.yaml")).stderr).toContain(
       'kind.yaml:2: kind: unknown kind "processbench"; one of processbench-scaling, bon-selection, filter-ablation',
@@ -46,11 +67,25 @@ describe("recipe files", () => {
     expect(broken.stderr).toMatch(/broken\.yaml:\d+: /);
     expect((await run("both.json")).stderr).toContain('both.json:1: data: give "file"');
     expect((await run("setting.yaml")).stderr).toContain(
-      "setting.yaml: settings.maxTokenz is not a verifier setting",
+      "setting.yaml:5: settings.maxTokenz: not a verifier setting",
     );
     expect((await run("k-setting.yaml")).stderr).toContain(
-      "settings.k: the recipe sets chains and rounds itself",
+      "k-setting.yaml:5: settings.k: the recipe sets chains, rounds and mode itself",
     );
+    // every value is checked against the verifier's own schema before anything runs
+    const typed = await run("typed.yaml");
+    expect(typed.stderr).toContain("typed.yaml:5: settings.maxTokens:");
+    expect(typed.stderr).toContain("typed.yaml:6: settings.runaway:");
+    expect((await run("rounds.yaml")).stderr).toMatch(/rounds\.yaml:4: rounds\.1: /);
+    // the synth: and train: maps are checked against those commands' flags
+    const maps = await run("maps.yaml");
+    expect(maps.stderr).toContain("maps.yaml:6: synth.perPrefx: thinkprm synth has no --per-prefx");
+    expect(maps.stderr).toContain("maps.yaml:6: synth.until: the recipe sets --until itself");
+    expect(maps.stderr).toContain("maps.yaml:8: train.pythn: thinkprm train has no --pythn");
+    const bomb = await run("bomb.yaml");
+    expect(bomb.code).toBe(2);
+    expect(bomb.stderr).toMatch(/bomb\.yaml: .*alias/i);
+    expect(bomb.stderr).not.toContain("    at ");
     expect((await run("missing.yaml")).stderr).toContain("recipe not found: missing.yaml");
   });
 
@@ -71,6 +106,8 @@ describe("recipe files", () => {
       cwd: dir,
     });
     expect(r.code).toBe(0);
+    // pasteable: the commands run in the recipe's folder
+    expect(r.stdout.split("\n")[0]).toBe(`cd ${join(dir, "exp")}`);
     const commands = r.stdout.split("\n").filter((l) => l.startsWith("thinkprm "));
     expect(commands).toHaveLength(10);
     expect(commands[0]).toBe(

@@ -133,3 +133,66 @@ describe("requests whose client went away", () => {
     expect(engine.aborts).toBe(1);
   });
 });
+
+describe("requests that would be expensive or silently reinterpreted", () => {
+  const { app } = createApp({
+    engine: new ScriptedEngine({ replies: [CHAIN], probabilities: () => ({ " Yes": 0.9, " No": 0.1 }) }),
+    chatTemplate: null,
+    token: "t0ken",
+  });
+  const post = (b: Record<string, unknown>) =>
+    app.request("/v1/verify", {
+      method: "POST",
+      headers: { ...json, authorization: "Bearer t0ken" },
+      body: JSON.stringify(b),
+    });
+
+  it("a solution text is held to the same 200 steps as a steps array", async () => {
+    const parts = Array.from({ length: 300 }, (_, i) => `part ${i}`).join("\n\n");
+    const r = await post({ problem: "p", solution: parts, mode: "per-step", k: 4 });
+    expect(r.status).toBe(400);
+    expect(((await r.json()) as { error: { message: string } }).error.message).toContain(
+      "the solution has 300 steps",
+    );
+    expect((await post({ problem: "p", solution: "a\n\nb" })).status).toBe(200);
+  });
+
+  it("settings that would be ignored together are refused, in the request's field names", async () => {
+    const r = await post({ problem: "p", steps: ["a"], adaptive_k: true, k: 4 });
+    expect(r.status).toBe(400);
+    expect(((await r.json()) as { error: { message: string } }).error.message).toBe(
+      'field "k": adaptive K chooses how many chains to sample (up to --k-max / k_max); drop -k / k',
+    );
+    const judge = await post({ problem: "p", steps: ["a"], method: "judge-single", runaway: "on" });
+    expect(judge.status).toBe(400);
+  });
+
+  it("without a token: JSON bodies and loopback host names only (no simple cross-site POST, no DNS rebinding)", async () => {
+    const open = await startServer({
+      engine: new ScriptedEngine({ replies: [CHAIN], probabilities: () => ({ " Yes": 0.9, " No": 0.1 }) }),
+      chatTemplate: null,
+      token: null,
+      host: "127.0.0.1",
+      port: 0,
+    });
+    try {
+      const { request } = await import("node:http");
+      const send = (headers: Record<string, string>) =>
+        new Promise<number>((resolve, reject) => {
+          const req = request(`${open.url}/v1/verify`, { method: "POST", headers }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          });
+          req.on("error", reject);
+          req.end(body());
+        });
+      expect(await send({ "content-type": "text/plain" })).toBe(415);
+      expect(await send({ ...json, host: "evil.example.com" })).toBe(403);
+      expect(await send({ ...json, host: "evil.example.com:80" })).toBe(403);
+      expect(await send(json)).toBe(200);
+      expect(await send({ ...json, host: "localhost:1234" })).toBe(200);
+    } finally {
+      await open.close();
+    }
+  });
+});

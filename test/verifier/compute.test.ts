@@ -4,11 +4,12 @@
  * scripted engines whose outcome is exact, and through the CLI.
  */
 import { describe, expect, it } from "vitest";
-import { endsInLoop, runawayReason } from "../../src/core/runaway.js";
+import { endsInLoop, quotedSource, RUNAWAY_DEFAULTS, runawayReason } from "../../src/core/runaway.js";
 import { BUILTIN_CHAT_TEMPLATES } from "../../src/engines/chat-template.js";
 import { ScriptedEngine } from "../../src/engines/scripted.js";
 import { createVerifier } from "../../src/verifier/create.js";
-import { scoreSettled } from "../../src/verifier/thinkprm-verifier.js";
+import { PerStepVerifier } from "../../src/verifier/per-step.js";
+import { scoreSettled, ThinkPrmVerifier } from "../../src/verifier/thinkprm-verifier.js";
 import { cli, workdir } from "../cli/run-cli.js";
 
 const r1 = BUILTIN_CHAT_TEMPLATES["r1-distill-qwen"];
@@ -26,6 +27,29 @@ describe("runaway chains", () => {
     expect(
       runawayReason("Step 1: fine \\boxed{correct}\nStep 2: 5 × 2 = 10 holds. \\boxed{correct}\n", 2),
     ).toBeNull();
+  });
+
+  it("quoting the candidate is not running away: its repeats, boxes and length are allowed on top", () => {
+    const phrase = "carry the one, then carry the one again; ";
+    const repetitive = { problem: "Add 99 + 1.", steps: [phrase.repeat(7), "so 100"] };
+    const quoting = `Step 1: the step says "${repetitive.steps[0]}`;
+    expect(runawayReason(quoting, 2)?.kind).toBe("loop"); // blind to the candidate
+    const source = quotedSource(repetitive.problem, repetitive.steps);
+    expect(runawayReason(quoting, 2, RUNAWAY_DEFAULTS, source)).toBeNull();
+    // going on past what the candidate holds is a loop again
+    expect(runawayReason(quoting + phrase.repeat(4), 2, RUNAWAY_DEFAULTS, source)?.kind).toBe("loop");
+
+    const boxes = quotedSource("p", ["a \\boxed{correct} b \\boxed{correct}", "c"]);
+    // a candidate whose step carries its own "Step 1: … \\boxed{correct}" lines, quoted back
+    const quotedBoxes = "Step 1: ok \\boxed{correct}\n".repeat(3);
+    expect(runawayReason(quotedBoxes, 2)?.kind).toBe("rejudged");
+    expect(runawayReason(quotedBoxes, 2, RUNAWAY_DEFAULTS, boxes)).toBeNull();
+
+    const long = Array.from({ length: 1400 }, (_, i) => `term ${i}`).join(" + ");
+    const longSource = quotedSource("Sum these.", [long, "done"]);
+    const quotingLong = `Step 1: the step reads ${long}`;
+    expect(runawayReason(quotingLong, 2)?.kind).toBe("overlong_step");
+    expect(runawayReason(quotingLong, 2, RUNAWAY_DEFAULTS, longSource)).toBeNull();
   });
 
   it("--runaway on stops a looping chain as it streams, counts it invalid (repetition), never scores it", async () => {
@@ -118,6 +142,68 @@ describe("per-step verification", () => {
   });
 });
 
+describe("per-step verification of a long solution", () => {
+  it("queues its prefixes at the engine's declared concurrency instead of opening them all", async () => {
+    const engine = new ScriptedEngine({
+      replies: ["Step 1: fine \\boxed{correct}\n"],
+      probabilities: () => ({ " Yes": 0.9, " No": 0.1 }),
+      latencyMs: 5,
+    });
+    let inFlight = 0;
+    let most = 0;
+    const complete = engine.complete.bind(engine);
+    engine.complete = async (request) => {
+      most = Math.max(most, ++inFlight);
+      try {
+        return await complete(request);
+      } finally {
+        inFlight--;
+      }
+    };
+    const steps = Array.from({ length: 30 }, (_, i) => `${i} + 1 = ${i + 1}`);
+    const v = await new PerStepVerifier(new ThinkPrmVerifier({ engine, chatTemplate: r1 }), 3).verify({
+      problem: "count",
+      steps,
+    });
+    expect(v.chains).toHaveLength(30);
+    expect(v.firstIncorrectStep).toBe(-1);
+    expect(most).toBe(3);
+  });
+});
+
+describe("settings that would be ignored together", () => {
+  it("are refused with the flag at fault", async () => {
+    const dir = workdir({
+      "s.json": JSON.stringify({
+        replies: ["Step 1: ok \\boxed{correct}\n"],
+        probabilities: { " Yes": 0.9, " No": 0.1 },
+      }),
+    });
+    const verify = (extra: string[]) =>
+      cli(["verify", "-e", "scripted:s.json", "--problem", "p", "--step", "a", "--no-store", ...extra], {
+        cwd: dir,
+      });
+    const cases: [string[], string][] = [
+      [["--adaptive-k", "-k", "4"], "-k, --k <n>: adaptive K chooses how many chains to sample"],
+      [["--k-max", "4"], "--k-max <n>: applies only with --adaptive-k"],
+      [
+        ["--method", "judge-single", "--mode", "per-step"],
+        "--mode <mode>: per-step verification is a thinkprm method option",
+      ],
+      [
+        ["--method", "judge-badstep", "--runaway", "on"],
+        "--runaway <mode>: runaway detection is a thinkprm method option",
+      ],
+    ];
+    for (const [flags, message] of cases) {
+      const r = await verify(flags);
+      expect(r.code, flags.join(" ")).toBe(2);
+      expect(r.stderr).toContain(message);
+    }
+    expect((await verify(["--adaptive-k", "--k-max", "4"])).code).toBe(0);
+  });
+});
+
 describe("through the CLI", () => {
   it("eval processbench --mode per-step --runaway on --adaptive-k run and report their counts", async () => {
     const items = [
@@ -151,9 +237,12 @@ describe("through the CLI", () => {
         },
       );
       expect(r.stderr).toBe("");
-      return JSON.parse(r.stdout) as { subsets: { items: { f1: number } } };
+      return JSON.parse(r.stdout) as { subsets: { items: { f1: number } }; scaling: unknown[] };
     };
-    expect((await run(["--mode", "per-step"])).subsets.items.f1).toBe(1);
+    const perStep = await run(["--mode", "per-step"]);
+    expect(perStep.subsets.items.f1).toBe(1);
+    // one chain per prefix is not K samples: no scaling points to misread
+    expect(perStep.scaling).toEqual([]);
     expect(
       (await run(["--adaptive-k", "--k-max", "4", "--runaway", "on"])).subsets.items.f1,
     ).toBeGreaterThanOrEqual(0);

@@ -63,21 +63,13 @@ function seeded<T extends { settings: Record<string, string | number | boolean> 
   return { ...r, settings: { seed: 0, ...r.settings } };
 }
 
-function forbidSettings(settings: Record<string, unknown>, keys: string[], why: string): void {
-  for (const key of keys)
-    if (key in settings) throw new RecipeError(`settings.${key}: ${why}; remove it from the recipe`);
-}
-
 async function processBenchScaling(
   r: Extract<Recipe, { kind: "processbench-scaling" }>,
   step: RunStep,
 ): Promise<RecipeResult | null> {
-  forbidSettings(
-    r.settings,
-    ["k", "rounds", "adaptiveK", "kMax"],
-    "the recipe sets chains and rounds itself",
-  );
-  const base = ["eval", "processbench", ...verifierFlags(seeded(r)), ...dataFlags(r.data)];
+  // both kinds of compute sample alike: K > 1 samples at 0.6 by default, so one chain of R rounds does too
+  const sampled = { ...r, settings: { temperature: 0.6, ...r.settings } };
+  const base = ["eval", "processbench", ...verifierFlags(seeded(sampled)), ...dataFlags(r.data)];
   const maxK = Math.max(...r.k);
   const maxR = Math.max(...r.rounds);
   const parallel = await step(`parallel compute: ${maxK} chains of one round`, [
@@ -260,13 +252,21 @@ function formatTable(t: RecipeResult["table"]): string {
 export async function runRecipe(io: CliIo, file: string, opts: RecipeOptions): Promise<void> {
   const path = resolvePath(io, file);
   if (!existsSync(path)) throw new CliError(`recipe not found: ${file}`);
-  const parsed = parseRecipe(readFileSync(path, "utf8"), file);
+  const { runCli, buildCli, commandTree } = await import("../main.js");
+  const tree = commandTree(buildCli(io));
+  const optionsOf = (name: string) =>
+    (tree.find((c) => c.path === name)?.command.options ?? []).flatMap((o: { long?: string }) =>
+      o.long ? [o.long] : [],
+    );
+  const parsed = parseRecipe(readFileSync(path, "utf8"), file, {
+    synth: optionsOf("synth"),
+    train: optionsOf("train"),
+  });
   if (!parsed.ok) throw new CliError(`the recipe is not valid:\n  ${parsed.errors.join("\n  ")}`);
   const recipe = parsed.recipe;
   const recipeDir = dirname(path);
   const store = resolvePath(io, opts.store);
   const reportPath = opts.out ? resolvePath(io, opts.out) : resolve(recipeDir, recipe.out);
-  const { runCli } = await import("../main.js");
 
   let index = 0;
   const runStep = async (title: string, args: string[]): Promise<StepOutput> => {
@@ -281,6 +281,8 @@ export async function runRecipe(io: CliIo, file: string, opts: RecipeOptions): P
     ];
     const command = `thinkprm ${full.map(shellWord).join(" ")}`;
     if (opts.dryRun) {
+      // the recipe's paths are relative to its folder: so are the commands
+      if (index === 1) io.stdout.write(`cd ${shellWord(recipeDir)}\n`);
       io.stdout.write(`# ${index}. ${title}\n${command}\n`);
       // later steps name this one's outputs
       const n = index;
