@@ -232,9 +232,18 @@ export function engineSpecFrom(
     if (opts.threads !== undefined) flags.threads = opts.threads as number;
     if (opts.contextSize !== undefined) flags.contextSize = opts.contextSize as number;
   }
-  // -m is every command's verifier model; it only means something to llama-cpp (servers name their own)
+  // -m names a local model: a server names its own (--served-model), a script is its own model
+  if (!llama && flags.model !== undefined) {
+    const kind = value.split(":")[0];
+    throw new CliError(
+      `${prefix ? `--${prefix}-model` : "-m/--model"} names a local model for llama-cpp; ${
+        kind === "openai"
+          ? "a server names its own (pick one with --served-model)"
+          : `--engine ${kind} takes none`
+      }`,
+    );
+  }
   if (!llama) {
-    delete flags.model;
     if (shared || prefix) {
       delete flags.threads;
       delete flags.contextSize;

@@ -111,6 +111,10 @@ export function engineSpecFromFlag(value: string, flags: EngineFlagValues = {}):
   switch (kind) {
     case "llama-cpp":
       misplaced(OPENAI_FLAGS);
+      if (arg && flags.model && arg !== flags.model)
+        throw new EngineSpecError(
+          `two models: --engine llama-cpp:${arg} and --model ${flags.model}; give one`,
+        );
       input = {
         kind,
         ...(arg || flags.model ? { model: arg || flags.model } : {}),

@@ -201,6 +201,38 @@ describe("settings that would be ignored together", () => {
       expect(r.stderr).toContain(message);
     }
     expect((await verify(["--adaptive-k", "--k-max", "4"])).code).toBe(0);
+    // a model flag the engine would not use
+    const model = async (argv: string[]) =>
+      (await cli(["verify", ...argv, "--problem", "p", "--step", "a", "--no-store"], { cwd: dir })).stderr;
+    expect(await model(["-e", "scripted:s.json", "-m", "x.gguf"])).toContain(
+      "-m/--model names a local model for llama-cpp; --engine scripted takes none",
+    );
+    expect(await model(["-e", "openai:http://127.0.0.1:9/v1", "-m", "x"])).toContain(
+      "a server names its own (pick one with --served-model)",
+    );
+    expect(await model(["-e", "llama-cpp:a.gguf", "-m", "b.gguf"])).toContain(
+      "two models: --engine llama-cpp:a.gguf and --model b.gguf; give one",
+    );
+    // inputs named by what they are
+    const search = await cli(
+      [
+        "search",
+        "--dataset",
+        "math500",
+        "--data-dir",
+        "nowhere",
+        "-e",
+        "scripted:s.json",
+        "--generator",
+        "scripted:s.json",
+      ],
+      { cwd: dir },
+    );
+    expect(search.stderr).toContain(
+      "--dataset math500: nowhere/math500/test.jsonl not found; pass --data-dir",
+    );
+    const synth = await cli(["synth", "--teacher", "scripted:s.json", "--source", "bogus:x"], { cwd: dir });
+    expect(synth.stderr).toContain('--source: unknown kind "bogus"; use prm800k:<file> or jsonl:<file');
   });
 });
 

@@ -26,7 +26,12 @@ function loadSearchProblems(
   const path = KNOWN_DATASETS[dataset]
     ? resolvePath(io, `${dataDir}/${KNOWN_DATASETS[dataset]}`)
     : resolvePath(io, dataset);
-  if (!existsSync(path)) throw new CliError(`--dataset: file not found: ${dataset}`);
+  if (!existsSync(path))
+    throw new CliError(
+      KNOWN_DATASETS[dataset]
+        ? `--dataset ${dataset}: ${dataDir}/${KNOWN_DATASETS[dataset]} not found; pass --data-dir <the folder holding ${KNOWN_DATASETS[dataset]}> (default ../shared/data, relative to where you run)`
+        : `--dataset: file not found: ${dataset} (a JSONL of {problem, answer?}, or math500 / aime24 with --data-dir)`,
+    );
   const text = readFileSync(path, "utf8");
   try {
     const lines = parseJsonlText(text, dataset);

@@ -51,6 +51,10 @@ export interface SynthOptions {
 
 async function prefixes(io: CliIo, source: string): Promise<{ items: LabelledPrefix[]; sha256: string }> {
   const [kind, ...rest] = source.split(":");
+  if (kind !== "prm800k" && kind !== "jsonl")
+    throw new CliError(
+      `--source: unknown kind "${kind}"; use prm800k:<file> or jsonl:<file of {problem, steps, labels}>`,
+    );
   const file = resolvePath(io, rest.join(":"));
   if (!existsSync(file)) throw new CliError(`--source: file not found: ${rest.join(":")}`);
   try {
