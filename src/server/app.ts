@@ -142,11 +142,7 @@ export function createApp(options: ServerOptions) {
         ),
         403,
       );
-    if (c.req.method === "POST" && !/^application\/json\b/i.test(c.req.header("content-type") ?? ""))
-      return c.json(
-        errorBody("send the body as JSON (Content-Type: application/json)", "unsupported_media_type"),
-        415,
-      );
+    // The token is checked before anything about the body, so a caller without it learns nothing.
     if (!authorised(c))
       return c.json(
         errorBody(
@@ -154,6 +150,11 @@ export function createApp(options: ServerOptions) {
           "unauthorized",
         ),
         401,
+      );
+    if (c.req.method === "POST" && !/^application\/json\b/i.test(c.req.header("content-type") ?? ""))
+      return c.json(
+        errorBody("send the body as JSON (Content-Type: application/json)", "unsupported_media_type"),
+        415,
       );
     return next();
   });

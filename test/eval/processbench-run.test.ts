@@ -172,7 +172,7 @@ describe("ProcessBench, all 3,400 items", () => {
         "8192",
         "-q",
         "--json",
-      ].filter((a) => a !== "--context-size" && a !== "8192"),
+      ],
       { cwd: dir },
     );
     expect(r.stderr).toBe("");
