@@ -28,7 +28,11 @@ describe("RunStore", () => {
     expect(() => store.startRun("verify", { k: 1, input: "y" }, { resume: a.run.id })).toThrow(
       /differs in config\.input \("x" → "y"\).*--force-resume/,
     );
-    const forced = store.startRun("verify", { k: 1, input: "y" }, { resume: a.run.id, forceResume: true }).run;
+    const forced = store.startRun(
+      "verify",
+      { k: 1, input: "y" },
+      { resume: a.run.id, forceResume: true },
+    ).run;
     expect(forced.id).toBe(a.run.id);
     // the run now holds the configuration it runs with; the one it had is in its history
     expect(forced.config).toEqual({ k: 1, input: "y" });
