@@ -125,7 +125,13 @@ export async function runLoop<I, R>(options: RunLoopOptions<I, R>): Promise<RunL
     ...(options.reopenFinished ? { reopenFinished: true } : {}),
   });
   // the run is this process's until it finishes: a heartbeat tells other processes it is alive
-  const heartbeat = setInterval(() => store.heartbeat(run.id), HEARTBEAT_MS);
+  const heartbeat = setInterval(() => {
+    try {
+      store.heartbeat(run.id);
+    } catch {
+      // a store busy past its timeout: one missed beat is harmless (staleness takes many)
+    }
+  }, HEARTBEAT_MS);
   heartbeat.unref();
   try {
     return await loop(options, run, resumed, t0);

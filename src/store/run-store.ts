@@ -9,15 +9,13 @@ import { randomBytes } from "node:crypto";
 import type Database from "better-sqlite3";
 import { configDifferences } from "./config-diff.js";
 import { contentKey } from "./content-key.js";
+import { mergeStores } from "./merge-stores.js";
 import { openForReading, openForWriting } from "./open-database.js";
 import { claimHere, currentOwner, ownerIsAlive, releaseHere } from "./run-owner.js";
-import {
-  AmbiguousRunError,
-  ConfigMismatchError,
-  RunBusyError,
-  RunNotFoundError,
-  type RunOwner,
-} from "./store-errors.js";
+import { RUN_COLUMNS, type RunRecord, type RunRow, type RunStatus, toRecord } from "./run-record.js";
+import { AmbiguousRunError, ConfigMismatchError, RunBusyError, RunNotFoundError } from "./store-errors.js";
+
+export type { RunRecord, RunStatus } from "./run-record.js";
 
 export {
   AmbiguousRunError,
@@ -28,38 +26,6 @@ export {
   RunStoreError,
 } from "./store-errors.js";
 
-/**
- * `incomplete`: the loop ended but some items failed for engine reasons (a resume retries them);
- * `interrupted`: cancelled (Ctrl-C, SIGTERM) before every item was done (a resume continues it);
- * `failed`: the command itself stopped on an error.
- */
-export type RunStatus = "running" | "done" | "incomplete" | "interrupted" | "failed";
-
-export interface RunRecord {
-  id: string;
-  command: string;
-  config: unknown;
-  configHash: string;
-  status: RunStatus;
-  createdAt: string;
-  updatedAt: string;
-  finishedAt: string | null;
-  itemsDone: number;
-  itemsTotal: number | null;
-  promptTokens: number;
-  generatedTokens: number;
-  reusedTokens: number;
-  invalid: number;
-  elapsedMs: number;
-  metrics: unknown;
-  /** What a run remembers besides its configuration (e.g. the seed drawn when none was given). */
-  state: Record<string, unknown>;
-  /** Items that failed for engine reasons and await a retry. */
-  itemsFailed: number;
-  /** The process that works (or last worked) on the run; null for runs stored before owners were kept. */
-  owner: RunOwner | null;
-}
-
 export interface ResultUsage {
   promptTokens?: number;
   generatedTokens?: number;
@@ -67,58 +33,6 @@ export interface ResultUsage {
   invalid?: number;
   elapsedMs?: number;
 }
-
-interface RunRow {
-  id: string;
-  command: string;
-  config_json: string;
-  config_hash: string;
-  status: RunStatus;
-  created_at: string;
-  updated_at: string;
-  finished_at: string | null;
-  items_done: number;
-  items_total: number | null;
-  prompt_tokens: number;
-  generated_tokens: number;
-  reused_tokens: number;
-  invalid: number;
-  elapsed_ms: number;
-  metrics_json: string | null;
-  state_json?: string | null;
-  items_failed?: number;
-  owner_pid?: number | null;
-  owner_host?: string | null;
-  heartbeat_at?: string | null;
-}
-
-const toRecord = (r: RunRow): RunRecord => ({
-  id: r.id,
-  command: r.command,
-  config: JSON.parse(r.config_json),
-  configHash: r.config_hash,
-  status: r.status,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-  finishedAt: r.finished_at,
-  itemsDone: r.items_done,
-  itemsTotal: r.items_total,
-  promptTokens: r.prompt_tokens,
-  generatedTokens: r.generated_tokens,
-  reusedTokens: r.reused_tokens,
-  invalid: r.invalid,
-  elapsedMs: r.elapsed_ms,
-  metrics: r.metrics_json === null ? null : JSON.parse(r.metrics_json),
-  // columns a store of an older version (read, not migrated) lacks are absent, not null
-  state: r.state_json == null ? {} : JSON.parse(r.state_json),
-  itemsFailed: r.items_failed ?? 0,
-  owner:
-    r.owner_pid == null || r.owner_host == null
-      ? null
-      : { pid: r.owner_pid, host: r.owner_host, heartbeatAt: r.heartbeat_at ?? r.updated_at },
-});
-
-const RUN_COLUMNS = "runs.*, (SELECT COUNT(*) FROM failures f WHERE f.run_id = runs.id) AS items_failed";
 
 const now = () => new Date().toISOString();
 
@@ -437,43 +351,6 @@ export class RunStore {
 
   /** Copies every run, result and cache entry of other store files into this one (shards → one store). */
   merge(paths: string[]): { runs: number; results: number; cache: number } {
-    const totals = { runs: 0, results: 0, cache: 0 };
-    for (const [i, path] of paths.entries()) {
-      const alias = `src${i}`;
-      this.sql(`ATTACH DATABASE ? AS ${alias}`).run(path);
-      try {
-        this.db.transaction(() => {
-          // a store written by an older version may lack later columns: copy the ones both have
-          const mine = new Set(
-            (this.sql("PRAGMA main.table_info(runs)").all() as { name: string }[]).map((c) => c.name),
-          );
-          const shared = (this.sql(`PRAGMA ${alias}.table_info(runs)`).all() as { name: string }[])
-            .map((c) => c.name)
-            .filter((c) => mine.has(c))
-            .join(", ");
-          totals.runs += this.db
-            .prepare(`INSERT OR IGNORE INTO runs (${shared}) SELECT ${shared} FROM ${alias}.runs`)
-            .run().changes;
-          totals.results += this.db
-            .prepare(`INSERT OR IGNORE INTO results SELECT * FROM ${alias}.results`)
-            .run().changes;
-          const hasFailures = this.db
-            .prepare(`SELECT name FROM ${alias}.sqlite_master WHERE type = 'table' AND name = 'failures'`)
-            .get();
-          if (hasFailures)
-            this.db
-              .prepare(
-                `INSERT OR IGNORE INTO failures SELECT * FROM ${alias}.failures f WHERE NOT EXISTS (SELECT 1 FROM results r WHERE r.run_id = f.run_id AND r.item_key = f.item_key)`,
-              )
-              .run();
-          totals.cache += this.db
-            .prepare(`INSERT OR IGNORE INTO cache SELECT * FROM ${alias}.cache`)
-            .run().changes;
-        })();
-      } finally {
-        this.sql(`DETACH DATABASE ${alias}`).run();
-      }
-    }
-    return totals;
+    return mergeStores(this.db, paths);
   }
 }
