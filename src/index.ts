@@ -48,7 +48,7 @@ export { CachedEngine, type EngineCache } from "./engines/cached.js";
 export { BUILTIN_CHAT_TEMPLATES, type ChatTemplate, renderChat } from "./engines/chat-template.js";
 export { type ResolvedChatTemplate, resolveChatTemplate } from "./engines/chat-template-source.js";
 export { createEngine, type EngineEnvironment } from "./engines/create.js";
-export { EngineCapabilityError, EngineError, type EngineErrorCode } from "./engines/errors.js";
+export { EngineCapabilityError, EngineError, type EngineErrorCode, failsAgain } from "./engines/errors.js";
 export {
   DEFAULT_VERIFIER_MODEL,
   type EngineSpec,
@@ -100,8 +100,16 @@ export { rankCandidates, type Selection, select } from "./search/best-of-n.js";
 export { functionScorer, verifierScorer } from "./search/scorers.js";
 export type { SearchContext, SearchProblem, SearchResult } from "./search/types.js";
 // the run store and its loop
-export { type RunLoopOptions, type RunLoopOutcome, runLoop } from "./store/run-loop.js";
-export { AmbiguousRunError, ConfigMismatchError, type RunRecord, RunStore } from "./store/run-store.js";
+export { type RunLoopOptions, type RunLoopOutcome, runLoop, runStatusAfter } from "./store/run-loop.js";
+export {
+  AmbiguousRunError,
+  ConfigMismatchError,
+  RunBusyError,
+  RunNotFoundError,
+  type RunRecord,
+  RunStore,
+  RunStoreError,
+} from "./store/run-store.js";
 // making verifiers
 export { judgeChain } from "./synth/filters.js";
 export { markDuplicates, synthesizePrefix } from "./synth/synthesize.js";

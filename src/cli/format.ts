@@ -1,11 +1,16 @@
-/** The human view of a verification: one line per step with ✓ / ✗ / ·, the score, the chains. */
+/**
+ * The human view of a verification: one line per step with ✓ / ✗ / ·, the score, the chains.
+ * Everything that comes from the input or the model is printed through `safeText`: a control
+ * character in a step or a chain never reaches the terminal as a command.
+ */
 import type { SolutionInput } from "../core/types.js";
 import type { Verification, VerificationEvent } from "../verifier/types.js";
+import { safeText } from "./safe-text.js";
 
 const MARK = { correct: "✓", incorrect: "✗", unverified: "·" } as const;
 
 function oneLine(text: string, width: number): string {
-  const flat = text.replace(/\s+/g, " ").trim();
+  const flat = safeText(text.replace(/\s+/g, " ").trim());
   return flat.length <= width ? flat : `${flat.slice(0, width - 1)}…`;
 }
 
@@ -25,8 +30,9 @@ export function formatVerification(input: SolutionInput, v: Verification, label:
   if (v.firstIncorrectStep >= 0) lines.push(`  first error: step ${v.firstIncorrectStep + 1}`);
   for (const c of v.chains) {
     for (const problem of c.issues)
-      lines.push(`  chain ${c.index + 1} invalid: ${problem.code}: ${problem.message}`);
-    for (const w of c.warnings) lines.push(`  chain ${c.index + 1} warning: ${w.code}: ${w.message}`);
+      lines.push(`  chain ${c.index + 1} invalid: ${problem.code}: ${safeText(problem.message)}`);
+    for (const w of c.warnings)
+      lines.push(`  chain ${c.index + 1} warning: ${w.code}: ${safeText(w.message)}`);
     if (c.earlyExit) {
       lines.push(
         `  chain ${c.index + 1} early exit at step ${c.earlyExit.atStep + 1}: ${c.earlyExit.stepsSkipped} steps skipped, ~${c.earlyExit.estimatedTokensSaved} tokens saved (estimate)`,
@@ -65,7 +71,7 @@ export function streamToTerminal(
     }
     switch (event.type) {
       case "token":
-        return out(event.text);
+        return out(safeText(event.text));
       case "step":
         return out(
           paint(event.verdict === "correct" ? "32" : "31", ` ${MARK[event.verdict]} step ${event.step + 1}`),

@@ -42,9 +42,29 @@ export function resolvePath(io: CliIo, path: string): string {
   return resolve(io.cwd, path);
 }
 
-/** Reads a whole text file (or stdin for `-` / no path). */
-export async function readText(io: CliIo, path: string | undefined, what: string): Promise<string> {
+/**
+ * On a terminal, reading stdin looks like a hang: say what is awaited and how to end it (stderr,
+ * so piped output stays clean).
+ */
+function announceStdin(io: CliIo, what: string, format: string | undefined): void {
+  if ((io.stdin as { isTTY?: boolean }).isTTY)
+    io.stderr.write(
+      `reading ${what} from stdin (${format ? `${format}, ` : ""}Ctrl-D to end; --help for usage)\n`,
+    );
+}
+
+/**
+ * Reads a whole text file (or stdin for `-` / no path). `what` names the content in messages
+ * ("input file not found", "reading input from stdin"); `format` is said when stdin is a terminal.
+ */
+export async function readText(
+  io: CliIo,
+  path: string | undefined,
+  what: string,
+  format?: string,
+): Promise<string> {
   if (path === undefined || path === "-") {
+    announceStdin(io, what, format);
     const chunks: Buffer[] = [];
     for await (const chunk of io.stdin)
       chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
@@ -65,7 +85,7 @@ export async function loadSolutionInputs(
   const source = fromStdin ? "<stdin>" : input;
   let text: string;
   if (fromStdin) {
-    text = await readText(io, undefined, "input");
+    text = await readText(io, undefined, "solutions", "JSONL");
   } else {
     const full = resolvePath(io, input);
     if (!existsSync(full) || !statSync(full).isFile()) {
@@ -101,6 +121,7 @@ export async function* readSolutionInputs(
   const source = fromStdin ? "<stdin>" : input;
   let stream: Readable;
   if (fromStdin) {
+    announceStdin(io, "solutions", "JSONL");
     stream = io.stdin;
   } else {
     const full = resolvePath(io, input);

@@ -5,12 +5,15 @@
  */
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "@commander-js/extra-typings";
+import { EngineError } from "../engines/errors.js";
 import { int } from "./arg-parsers.js";
 import { CHAT_TEMPLATE_HELP } from "./chat-template-option.js";
 import { registerMakingCommands } from "./commands-making.js";
 import { registerVerifyingCommands } from "./commands-verifying.js";
 import { EXAMPLES } from "./examples.js";
+import { interruptSignal } from "./interrupt.js";
 import { CliError, type CliIo, CommandExit } from "./io.js";
+import { safeText } from "./safe-text.js";
 
 /** The package's version, from its package.json (two folders above this file, built or not). */
 function packageVersion(): string {
@@ -226,18 +229,32 @@ function buildProgram(io: CliIo) {
   return program;
 }
 
-/** Errors whose message is for the user (bad input, a refused resume, an engine that cannot start). */
+/** Errors whose message is for the user: bad input (files, flags, a refused resume, a store that cannot be used). */
 const USER_ERRORS = new Set([
   "ConfigMismatchError",
   "AmbiguousRunError",
-  "EngineError",
-  "EngineCapabilityError",
+  "RunNotFoundError",
+  "RunBusyError",
+  "RunStoreError",
   "EngineSpecError",
   "ChatTemplateError",
   "InputError",
   "GgufFormatError",
   "HubError",
 ]);
+
+/**
+ * The exit code of an engine failure (README "Exit codes"): 1 when the engine failed — a server
+ * that cannot be reached (retryable), an error answer, a capability it lacks (a code); 2 when
+ * what the user gave is wrong (code `other`, not retryable: an engine spec, a script, a model file).
+ */
+function engineExitCode(error: Error): number | undefined {
+  if (!EngineError.isInstance(error)) return undefined;
+  return error.isRetryable || error.code !== "other" ? 1 : 2;
+}
+
+/** SQLite failures that mean the store file itself is bad (met after it opened: a page past a truncation). */
+const DAMAGED_STORE = /^SQLITE_(CORRUPT|NOTADB)/;
 
 // biome-ignore lint/suspicious/noExplicitAny: any command of the tree
 type AnyCommand = Command<any, any, any>;
@@ -279,20 +296,35 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return error.exitCode === 0 ? 0 : 2; // commander already printed help or the usage error
     }
     if (error instanceof CommandExit) return error.exitCode;
+    // messages quote input (a JSON parser's excerpt, an id): printed safe for a terminal
     if (error instanceof CliError) {
-      io.stderr.write(`error: ${error.message}\n`);
+      io.stderr.write(`error: ${safeText(error.message)}\n`);
       return error.exitCode;
     }
     // the library's typed, user-facing failures: their message says what to do; no stack trace
-    if (error instanceof Error && USER_ERRORS.has(error.name)) {
-      io.stderr.write(`error: ${error.message}\n`);
+    const exitCode =
+      error instanceof Error
+        ? (engineExitCode(error) ?? (USER_ERRORS.has(error.name) ? 2 : undefined))
+        : undefined;
+    if (exitCode !== undefined) {
+      io.stderr.write(`error: ${safeText((error as Error).message)}\n`);
+      return exitCode;
+    }
+    const sqliteCode = (error as { code?: unknown } | null)?.code;
+    if (error instanceof Error && typeof sqliteCode === "string" && DAMAGED_STORE.test(sqliteCode)) {
+      io.stderr.write(
+        `error: the run store is damaged (SQLite says: ${safeText(error.message)}); move it away (a new store is made in its place) or pass --store <another file>\n`,
+      );
       return 2;
     }
-    io.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    io.stderr.write(
+      `error: ${safeText(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`,
+    );
     return 1;
   }
 }
 
+/** The real process's streams; `signal` installs the Ctrl-C handling when a command first asks for it. */
 export function processIo(): CliIo {
   return {
     stdin: process.stdin,
@@ -300,5 +332,8 @@ export function processIo(): CliIo {
     stderr: process.stderr,
     env: process.env,
     cwd: process.cwd(),
+    get signal() {
+      return interruptSignal(process.stderr);
+    },
   };
 }

@@ -22,12 +22,19 @@ export interface JsonlLine {
   value: unknown;
 }
 
+/** The text without a leading UTF-8 byte-order mark (U+FEFF). */
+export function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
 /** Yields each non-blank line of a JSONL stream, parsed. Throws `InputError` at the first bad line. */
 export async function* readJsonl(input: Readable, source: string): AsyncGenerator<JsonlLine> {
   const rl = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   let line = 0;
-  for await (const text of rl) {
+  for await (const raw of rl) {
     line++;
+    // editors on Windows start UTF-8 files with a byte-order mark, which JSON.parse refuses
+    const text = line === 1 ? stripBom(raw) : raw;
     if (text.trim() === "") continue;
     try {
       yield { line, value: JSON.parse(text) };
@@ -44,18 +51,20 @@ export async function* readJsonl(input: Readable, source: string): AsyncGenerato
 /** Every non-blank line of JSONL text, parsed; an `InputError` names the first bad line. */
 export function parseJsonlText(text: string, source: string): JsonlLine[] {
   const out: JsonlLine[] = [];
-  text.split("\n").forEach((line, i) => {
-    if (!line.trim()) return;
-    try {
-      out.push({ line: i + 1, value: JSON.parse(line) });
-    } catch (error) {
-      throw new InputError(
-        source,
-        i + 1,
-        `not valid JSON (${(error as Error).message}); each line must be one JSON object`,
-      );
-    }
-  });
+  stripBom(text)
+    .split("\n")
+    .forEach((line, i) => {
+      if (!line.trim()) return;
+      try {
+        out.push({ line: i + 1, value: JSON.parse(line) });
+      } catch (error) {
+        throw new InputError(
+          source,
+          i + 1,
+          `not valid JSON (${(error as Error).message}); each line must be one JSON object`,
+        );
+      }
+    });
   return out;
 }
 

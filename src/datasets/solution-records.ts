@@ -22,6 +22,11 @@ export const solutionRecordSchema = z
   .refine((r) => r.steps !== undefined || r.solution !== undefined, {
     message:
       'the record has neither "steps" (an array of strings) nor "solution" (a string); give one of them',
+  })
+  // both would leave it unclear which the verifier judges (the steps, silently): refuse
+  .refine((r) => r.steps === undefined || r.solution === undefined, {
+    message:
+      'the record has both "steps" and "solution"; give one of them ("steps": the solution already cut into steps, "solution": one text that is split into steps)',
   });
 
 export type SolutionRecord = z.output<typeof solutionRecordSchema>;

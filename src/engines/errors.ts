@@ -51,3 +51,25 @@ export class EngineCapabilityError extends EngineError {
     this.capability = capability;
   }
 }
+
+const TRANSIENT: ReadonlySet<string> = new Set([
+  "unavailable",
+  "timeout",
+  "server_error",
+  "malformed_response",
+]);
+
+/**
+ * Whether a failure of this code recurs on a rerun of the same configuration. A retry may cure
+ * `unavailable`, `timeout`, `server_error` and `malformed_response` (the server or the network was
+ * at fault, an answer came back garbled); every other code — `bad_request`, `capability`, `model`,
+ * `other`: a prompt past the context, a request the server refuses, a scripted engine with no
+ * reply for the prompt — fails the same way again.
+ *
+ * @example
+ * failsAgain("unavailable") // false
+ * failsAgain("bad_request") // true
+ */
+export function failsAgain(code: string): boolean {
+  return !TRANSIENT.has(code);
+}

@@ -7,7 +7,7 @@ export {
   isBuiltinChatTemplate,
   renderChat,
 } from "./chat-template.js";
-export { EngineCapabilityError, EngineError } from "./errors.js";
+export { EngineCapabilityError, EngineError, failsAgain } from "./errors.js";
 export type {
   CandidateLogprob,
   CompletionChoice,

@@ -21,7 +21,7 @@ import { calibrationReport, kendall, meanPerProblem, spearman } from "../eval/ca
 import { bestOfNSearch } from "../search/beam-search.js";
 import { defaultNs } from "../search/best-of-n.js";
 import { verifierScorer } from "../search/scorers.js";
-import { type ItemFailure, runLoop } from "../store/run-loop.js";
+import { type ItemFailure, runLoop, runStatusAfter } from "../store/run-loop.js";
 import type { RunRecord } from "../store/run-store.js";
 import type { VerifierSettingsInput } from "../verifier/settings.js";
 import type { Verifier } from "../verifier/types.js";
@@ -266,11 +266,7 @@ export async function bonJob(
       failures: outcome.failures,
       elapsedMs: outcome.elapsedMs,
     };
-    store.finishRun(
-      outcome.run.id,
-      outcome.failures.length === 0 && outcome.notStarted === 0 ? "done" : "incomplete",
-      bonMetrics(result, options.task),
-    );
+    store.finishRun(outcome.run.id, runStatusAfter(outcome), bonMetrics(result, options.task));
     return { ...result, run: store.getRun(outcome.run.id)! };
   } finally {
     for (const e of opened) await e.close?.();

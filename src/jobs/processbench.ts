@@ -15,7 +15,7 @@ import {
   processBenchMetrics,
 } from "../eval/processbench-metrics.js";
 import { predictFirstError, type ScalingPoint, scalingFromRun } from "../eval/processbench-predict.js";
-import { type ItemFailure, runLoop } from "../store/run-loop.js";
+import { type ItemFailure, runLoop, runStatusAfter } from "../store/run-loop.js";
 import type { RunRecord } from "../store/run-store.js";
 import { type ChainStats, chainStats } from "../verifier/aggregate.js";
 import type { VerifierSettingsInput } from "../verifier/settings.js";
@@ -190,8 +190,7 @@ export async function processBenchJob(
     metrics.wallMs = outcome.elapsedMs;
     metrics.scaling = scaling;
     metrics.bySubset = Object.fromEntries(bySubset);
-    const complete = outcome.failures.length === 0 && outcome.notStarted === 0;
-    store.finishRun(outcome.run.id, complete ? "done" : "incomplete", metrics);
+    store.finishRun(outcome.run.id, runStatusAfter(outcome), metrics);
     return {
       run: store.getRun(outcome.run.id)!,
       predictions,

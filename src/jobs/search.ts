@@ -11,7 +11,7 @@ import { isEquivalent } from "../grading/equivalence.js";
 import { BEAM_SEARCH_DEFAULTS, beamSearch, bestOfNSearch, dvts } from "../search/beam-search.js";
 import { verifierScorer } from "../search/scorers.js";
 import type { GeneratorSettings, SearchResult } from "../search/types.js";
-import { type ItemFailure, runLoop } from "../store/run-loop.js";
+import { type ItemFailure, runLoop, runStatusAfter } from "../store/run-loop.js";
 import type { RunRecord } from "../store/run-store.js";
 import type { VerifierSettingsInput } from "../verifier/settings.js";
 import type { Verifier } from "../verifier/types.js";
@@ -213,11 +213,7 @@ export async function searchJob(
       verifierTokens,
       elapsedMs: outcome.elapsedMs,
     };
-    store.finishRun(
-      outcome.run.id,
-      outcome.failures.length === 0 && outcome.notStarted === 0 ? "done" : "incomplete",
-      summary,
-    );
+    store.finishRun(outcome.run.id, runStatusAfter(outcome), summary);
     return { run: store.getRun(outcome.run.id)!, ...summary };
   } finally {
     for (const e of opened) await e.close?.();

@@ -81,7 +81,9 @@ export interface VerifierPlan {
 export function planVerifier(engine: Engine, input: VerifierSettingsInput, cwd?: string): VerifierPlan {
   const settings = verifierSettingsSchema.parse(input);
   const chatTemplate = resolveChatTemplate(settings.chatTemplate, { ...(cwd ? { cwd } : {}), engine });
-  const { seed: _seed, ...rest } = settings;
+  // the template is known by its text (below), not by how it was named: `./t.jinja` and `t.jinja`,
+  // or `auto` and the name it picks, are one configuration
+  const { seed: _seed, chatTemplate: _named, ...rest } = settings;
   return {
     settings,
     chatTemplate,
@@ -92,7 +94,7 @@ export function planVerifier(engine: Engine, input: VerifierSettingsInput, cwd?:
         ? createHash("sha256").update(chatTemplate.template.source).digest("hex").slice(0, 16)
         : "none",
       // a seed the user gave is part of the configuration; a drawn one is remembered by the run
-      settings: settings.seed === undefined ? rest : settings,
+      settings: settings.seed === undefined ? rest : { ...rest, seed: settings.seed },
     },
   };
 }

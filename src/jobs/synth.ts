@@ -9,7 +9,7 @@ import type { LabelledPrefix } from "../datasets/prm800k.js";
 import { resolveChatTemplate } from "../engines/chat-template-source.js";
 import type { EngineSpecInput } from "../engines/spec.js";
 import type { Engine } from "../engines/types.js";
-import { type ItemFailure, runLoop } from "../store/run-loop.js";
+import { type ItemFailure, runLoop, runStatusAfter } from "../store/run-loop.js";
 import type { RunRecord, RunStore } from "../store/run-store.js";
 import {
   markDuplicates,
@@ -180,7 +180,8 @@ export async function synthJob(
     });
     const records = synthRecords(store, outcome.run.id);
     const y = synthYield(records);
-    store.finishRun(outcome.run.id, outcome.failures.length > 0 ? "incomplete" : "done", {
+    // prefixes left unstarted once the target is reached are not missing work
+    store.finishRun(outcome.run.id, runStatusAfter(outcome, { notStartedIsDone: true }), {
       kept: y.kept,
       sampled: y.sampled,
       yield: y.sampled ? y.kept / y.sampled : 0,
@@ -191,7 +192,11 @@ export async function synthJob(
     return {
       run: store.getRun(outcome.run.id)!,
       yield: y,
-      exhausted: y.kept < options.until && outcome.notStarted === 0 && outcome.failures.length === 0,
+      exhausted:
+        y.kept < options.until &&
+        outcome.notStarted === 0 &&
+        outcome.failures.length === 0 &&
+        !outcome.cancelled,
       failures: outcome.failures,
       tokenCounter: counter.name,
       elapsedMs: outcome.elapsedMs,

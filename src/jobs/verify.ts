@@ -11,7 +11,7 @@
 import type { SolutionInput } from "../core/types.js";
 import type { EngineSpecInput } from "../engines/spec.js";
 import type { Engine } from "../engines/types.js";
-import { type ItemFailure, type RunLoopItem, runLoop } from "../store/run-loop.js";
+import { type ItemFailure, type RunLoopItem, runLoop, runStatusAfter } from "../store/run-loop.js";
 import type { RunRecord } from "../store/run-store.js";
 import { chainStats } from "../verifier/aggregate.js";
 import { llmSplitSteps } from "../verifier/llm-splitter.js";
@@ -39,7 +39,11 @@ export interface VerifyJobOptions extends StoreChoice, LoopChoice {
   items: SolutionInput[];
   /** One unique key per item (`itemKeys`). */
   keys: string[];
-  /** Where the input came from and its content hash: part of the run's identity. */
+  /**
+   * Where the input came from and its content hash. The hash (with the split rule) is part of the
+   * run's identity; the source is only remembered (`state.inputSource`): `./in.jsonl` and
+   * `in.jsonl` are one input, and a renamed file of the same content resumes its run.
+   */
   input: { source: string; sha256: string; split?: string };
   shard?: Shard;
   /** Re-cut solutions given as one text with this model first (falling back when it rewrites them). */
@@ -99,7 +103,7 @@ export async function verifyJob(
   const cache = options.cache !== false;
   let engine: Engine | undefined;
   try {
-    if (options.splitter) await splitWithModel(options, env, store, callbacks);
+    const splitter = options.splitter ? await splitWithModel(options, env, store, callbacks) : undefined;
     engine = await openEngine(options.engine, env, store, cache);
     const plan = planVerifier(engine, options.settings, env.cwd);
     const all = options.items.map((input, index) => ({ key: options.keys[index]!, index, value: input }));
@@ -107,10 +111,11 @@ export async function verifyJob(
       ? all.filter((i) => i.index % options.shard!.count === options.shard!.index)
       : all;
     refuseSpecialTokens(engine, plan, mine, options.input.source);
+    const { source, ...content } = options.input;
     const config = {
       verifier: plan.identity,
-      input: { ...options.input, items: options.items.length },
-      ...(options.splitter ? { splitter: options.splitter } : {}),
+      input: { ...content, items: options.items.length },
+      ...(splitter ? { splitter } : {}),
       ...(options.shard ? { shard: `${options.shard.index}/${options.shard.count}` } : {}),
     };
     const summary = { verified: 0, scored: 0, unscored: 0, invalidChains: 0, scoreSum: 0, chains: 0 };
@@ -132,6 +137,7 @@ export async function verifyJob(
       ...(options.forceResume ? { forceResume: true } : {}),
       ...(env.signal ? { signal: env.signal } : {}),
       onStart: (run, resumed, alreadyDone) => {
+        if (run.state.inputSource !== source) store.setRunState(run.id, { inputSource: source });
         verifier = verifierForRun(plan, engine!, run, store).verifier;
         callbacks.onStart?.({
           run,
@@ -184,7 +190,6 @@ export async function verifyJob(
       },
       onFailure: (item, failure) => callbacks.onFailure?.(toItem(item), failure),
     });
-    const complete = outcome.failures.length === 0 && outcome.notStarted === 0;
     const metrics = {
       verified: summary.verified,
       scored: summary.scored,
@@ -196,7 +201,7 @@ export async function verifyJob(
       invalidByCode,
       wallMs: outcome.elapsedMs,
     };
-    store.finishRun(outcome.run.id, complete ? "done" : "incomplete", metrics);
+    store.finishRun(outcome.run.id, runStatusAfter(outcome), metrics);
     return {
       run: store.getRun(outcome.run.id)!,
       ...metrics,
@@ -208,24 +213,29 @@ export async function verifyJob(
   }
 }
 
-/** Re-cuts solutions given as one text with a language model (falling back when it rewrites them). */
+/**
+ * Re-cuts solutions given as one text with a language model (falling back when it rewrites them).
+ * Returns the splitter's identity for the run's configuration: the model's, and its template's
+ * text (not how the engine flag was spelled).
+ */
 async function splitWithModel(
   options: VerifyJobOptions,
   env: JobEnvironment,
   store: ReturnType<typeof openStore>,
   callbacks: VerifyJobCallbacks,
-): Promise<void> {
+): Promise<Record<string, unknown>> {
   const splitter = options.splitter!;
   const engine = await openEngine(splitter.engine, env, store, options.cache !== false);
   try {
-    const { template } = planVerifier(engine, { chatTemplate: splitter.chatTemplate }, env.cwd).chatTemplate;
+    const plan = planVerifier(engine, { chatTemplate: splitter.chatTemplate }, env.cwd);
     for (const [index, item] of options.items.entries()) {
       if (item.solution === undefined) continue;
-      const r = await llmSplitSteps(item.solution, { engine, chatTemplate: template });
+      const r = await llmSplitSteps(item.solution, { engine, chatTemplate: plan.chatTemplate.template });
       item.steps = r.steps;
       if (r.method === "fallback")
         callbacks.onSplitFallback?.({ input: item, key: options.keys[index]!, index }, r.coverage);
     }
+    return { engine: plan.identity.engine, chatTemplate: plan.identity.chatTemplate };
   } finally {
     await engine.close?.();
   }

@@ -11,7 +11,8 @@
  * - a resume only into a run of the same configuration (`ConfigMismatchError` otherwise).
  */
 import { setMaxListeners } from "node:events";
-import type { RunRecord, RunStore } from "./run-store.js";
+import { HEARTBEAT_MS } from "./run-owner.js";
+import type { RunRecord, RunStatus, RunStore } from "./run-store.js";
 
 export interface RunLoopItem<I> {
   /** Unique within the run (the input's id, or its position). */
@@ -81,6 +82,11 @@ export interface RunLoopOutcome<R> {
   failures: ItemFailure[];
   /** Items not started (stopLaunching, or a cancelled loop). */
   notStarted: number;
+  /**
+   * The loop's signal aborted before every item had an outcome: the items not started and those
+   * aborted in flight are left for a resume (never stored as failed).
+   */
+  cancelled: boolean;
   /** Wall time of this invocation's loop, in milliseconds. */
   elapsedMs: number;
 }
@@ -95,16 +101,53 @@ class ItemTimeout extends Error {
   }
 }
 
+/**
+ * The status a job gives its run when the loop returns: `interrupted` when cancelled, `incomplete`
+ * when items failed or were not started, else `done`. `notStartedIsDone`: items left unstarted
+ * on purpose (a target reached) do not make the run incomplete.
+ */
+export function runStatusAfter(
+  outcome: Pick<RunLoopOutcome<unknown>, "cancelled" | "failures" | "notStarted">,
+  options: { notStartedIsDone?: boolean } = {},
+): RunStatus {
+  if (outcome.cancelled) return "interrupted";
+  if (outcome.failures.length > 0) return "incomplete";
+  return outcome.notStarted > 0 && !options.notStartedIsDone ? "incomplete" : "done";
+}
+
 export async function runLoop<I, R>(options: RunLoopOptions<I, R>): Promise<RunLoopOutcome<R>> {
   const t0 = Date.now();
   const { store, items } = options;
-  const isFailure = options.isItemFailure ?? defaultIsItemFailure;
   const { run, resumed } = store.startRun(options.command, options.config, {
     itemsTotal: options.itemsTotal ?? items.length,
     ...(options.resume ? { resume: options.resume } : {}),
     ...(options.forceResume ? { forceResume: true } : {}),
     ...(options.reopenFinished ? { reopenFinished: true } : {}),
   });
+  // the run is this process's until it finishes: a heartbeat tells other processes it is alive
+  const heartbeat = setInterval(() => {
+    try {
+      store.heartbeat(run.id);
+    } catch {
+      // a store busy past its timeout: one missed beat is harmless (staleness takes many)
+    }
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
+  try {
+    return await loop(options, run, resumed, t0);
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
+
+async function loop<I, R>(
+  options: RunLoopOptions<I, R>,
+  run: RunRecord,
+  resumed: boolean,
+  t0: number,
+): Promise<RunLoopOutcome<R>> {
+  const { store, items } = options;
+  const isFailure = options.isItemFailure ?? defaultIsItemFailure;
   const done = store.doneKeys(run.id);
   try {
     await options.onStart?.(run, resumed, items.filter((i) => done.has(i.key)).length);
@@ -135,6 +178,8 @@ export async function runLoop<I, R>(options: RunLoopOptions<I, R>): Promise<RunL
   setMaxListeners(0, controller.signal);
   const stopAll = () => controller.abort(options.signal?.reason ?? new Error("cancelled"));
   options.signal?.addEventListener("abort", stopAll, { once: true });
+  // a signal that fired before the loop began (Ctrl-C while the model loaded) fires no event
+  if (options.signal?.aborted) stopAll();
   let fatal: { error: unknown } | undefined;
   let next = 0;
   let launched = 0;
@@ -220,6 +265,8 @@ export async function runLoop<I, R>(options: RunLoopOptions<I, R>): Promise<RunL
     results,
     failures,
     notStarted: items.length - launched,
+    // delivery stops at the first item without an outcome
+    cancelled: controller.signal.aborted && delivered < items.length,
     elapsedMs: Date.now() - t0,
   };
 }

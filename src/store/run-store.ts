@@ -2,43 +2,29 @@
  * The run store: one SQLite file (WAL) holding runs, their per-item results and a cache of engine
  * calls. Every result row is written in the same transaction as its run's progress counters, so a
  * crash at any instant leaves a consistent store, and a resumed run neither loses nor repeats work.
- * Several processes may write one store (WAL + busy timeout), e.g. shards of one job.
+ * Several processes may write one store (WAL + busy timeout), e.g. shards of one job; a run being
+ * worked on records its owner, so two processes never work on one run (`RunBusyError`).
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import { configDifferences } from "./config-diff.js";
 import { contentKey } from "./content-key.js";
+import { mergeStores } from "./merge-stores.js";
+import { openForReading, openForWriting } from "./open-database.js";
+import { claimHere, currentOwner, ownerIsAlive, releaseHere } from "./run-owner.js";
+import { RUN_COLUMNS, type RunRecord, type RunRow, type RunStatus, toRecord } from "./run-record.js";
+import { AmbiguousRunError, ConfigMismatchError, RunBusyError, RunNotFoundError } from "./store-errors.js";
 
-/**
- * `incomplete`: the loop ended but some items failed for engine reasons (a resume retries them);
- * `failed`: the command itself stopped on an error.
- */
-export type RunStatus = "running" | "done" | "incomplete" | "failed";
+export type { RunRecord, RunStatus } from "./run-record.js";
 
-export interface RunRecord {
-  id: string;
-  command: string;
-  config: unknown;
-  configHash: string;
-  status: RunStatus;
-  createdAt: string;
-  updatedAt: string;
-  finishedAt: string | null;
-  itemsDone: number;
-  itemsTotal: number | null;
-  promptTokens: number;
-  generatedTokens: number;
-  reusedTokens: number;
-  invalid: number;
-  elapsedMs: number;
-  metrics: unknown;
-  /** What a run remembers besides its configuration (e.g. the seed drawn when none was given). */
-  state: Record<string, unknown>;
-  /** Items that failed for engine reasons and await a retry. */
-  itemsFailed: number;
-}
+export {
+  AmbiguousRunError,
+  ConfigMismatchError,
+  RunBusyError,
+  RunNotFoundError,
+  type RunOwner,
+  RunStoreError,
+} from "./store-errors.js";
 
 export interface ResultUsage {
   promptTokens?: number;
@@ -48,136 +34,35 @@ export interface ResultUsage {
   elapsedMs?: number;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS runs (
-  id TEXT PRIMARY KEY,
-  command TEXT NOT NULL,
-  config_json TEXT NOT NULL,
-  config_hash TEXT NOT NULL,
-  status TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  updated_at TEXT NOT NULL,
-  finished_at TEXT,
-  items_done INTEGER NOT NULL DEFAULT 0,
-  items_total INTEGER,
-  prompt_tokens INTEGER NOT NULL DEFAULT 0,
-  generated_tokens INTEGER NOT NULL DEFAULT 0,
-  reused_tokens INTEGER NOT NULL DEFAULT 0,
-  invalid INTEGER NOT NULL DEFAULT 0,
-  elapsed_ms INTEGER NOT NULL DEFAULT 0,
-  metrics_json TEXT
-);
-CREATE INDEX IF NOT EXISTS runs_config ON runs (config_hash, status);
-CREATE TABLE IF NOT EXISTS results (
-  run_id TEXT NOT NULL REFERENCES runs (id),
-  item_key TEXT NOT NULL,
-  seq INTEGER NOT NULL,
-  value_json TEXT NOT NULL,
-  PRIMARY KEY (run_id, item_key)
-);
-CREATE TABLE IF NOT EXISTS failures (
-  run_id TEXT NOT NULL REFERENCES runs (id),
-  item_key TEXT NOT NULL,
-  seq INTEGER NOT NULL,
-  error_json TEXT NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 1,
-  updated_at TEXT NOT NULL,
-  PRIMARY KEY (run_id, item_key)
-);
-CREATE TABLE IF NOT EXISTS cache (
-  key TEXT PRIMARY KEY,
-  value_json TEXT NOT NULL,
-  created_at TEXT NOT NULL
-);
-`;
-
-interface RunRow {
-  id: string;
-  command: string;
-  config_json: string;
-  config_hash: string;
-  status: RunStatus;
-  created_at: string;
-  updated_at: string;
-  finished_at: string | null;
-  items_done: number;
-  items_total: number | null;
-  prompt_tokens: number;
-  generated_tokens: number;
-  reused_tokens: number;
-  invalid: number;
-  elapsed_ms: number;
-  metrics_json: string | null;
-  state_json: string | null;
-  items_failed?: number;
-}
-
-const toRecord = (r: RunRow): RunRecord => ({
-  id: r.id,
-  command: r.command,
-  config: JSON.parse(r.config_json),
-  configHash: r.config_hash,
-  status: r.status,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-  finishedAt: r.finished_at,
-  itemsDone: r.items_done,
-  itemsTotal: r.items_total,
-  promptTokens: r.prompt_tokens,
-  generatedTokens: r.generated_tokens,
-  reusedTokens: r.reused_tokens,
-  invalid: r.invalid,
-  elapsedMs: r.elapsed_ms,
-  metrics: r.metrics_json === null ? null : JSON.parse(r.metrics_json),
-  state: r.state_json === null ? {} : JSON.parse(r.state_json),
-  itemsFailed: r.items_failed ?? 0,
-});
-
-/** A run id prefix that matches several runs. */
-export class AmbiguousRunError extends Error {
-  constructor(prefix: string, ids: string[]) {
-    super(`run id "${prefix}" matches ${ids.length} runs: ${ids.join(", ")}; give more of the id`);
-    this.name = "AmbiguousRunError";
-  }
-}
-
-/** A resume whose configuration differs from the run's. */
-export class ConfigMismatchError extends Error {
-  constructor(
-    readonly runId: string,
-    readonly differences: string[],
-  ) {
-    super(
-      `run ${runId} was started with another configuration; it differs in ${differences.join(", ")}. Run without --resume for a new run, or add --force-resume to continue it anyway`,
-    );
-    this.name = "ConfigMismatchError";
-  }
-}
-
-const RUN_COLUMNS = "runs.*, (SELECT COUNT(*) FROM failures f WHERE f.run_id = runs.id) AS items_failed";
-
 const now = () => new Date().toISOString();
+
+export interface RunStoreOptions {
+  /** Open an existing store without writing it (readers: runs list/show/export, report). */
+  readonly?: boolean;
+}
 
 export class RunStore {
   readonly path: string;
+  readonly readonly: boolean;
   private readonly db: Database.Database;
+  private readonly cleanup: () => void;
 
-  constructor(path: string) {
+  /**
+   * Opens the store at `path` (":memory:" for none on disk), creating it when absent unless
+   * `readonly`. Throws `RunStoreError` for a file that is not a store, is damaged, cannot be
+   * written or created — with what to do.
+   */
+  constructor(path: string, options: RunStoreOptions = {}) {
     this.path = path;
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("busy_timeout = 10000");
-    this.db.pragma("synchronous = NORMAL");
-    this.db.exec(SCHEMA);
-    // stores written before runs remembered state gain the column in place
-    const columns = this.sql("PRAGMA table_info(runs)").all() as { name: string }[];
-    if (!columns.some((c) => c.name === "state_json"))
-      this.db.exec("ALTER TABLE runs ADD COLUMN state_json TEXT");
+    this.readonly = options.readonly ?? false;
+    const opened = this.readonly ? openForReading(path) : openForWriting(path);
+    this.db = opened.db;
+    this.cleanup = opened.cleanup;
   }
 
   close(): void {
     this.db.close();
+    this.cleanup();
   }
 
   /** A prepared statement, prepared once per store (preparing costs more than running them). */
@@ -194,9 +79,12 @@ export class RunStore {
   /**
    * Starts a run, or resumes one. With `resume` the named run continues — only when its command
    * and configuration are the same (`ConfigMismatchError` lists the differences; `forceResume`
-   * continues anyway). Otherwise an unfinished run of the same command and configuration
+   * continues anyway, and the run takes the new configuration, the old one kept in
+   * `state.configHistory`). Otherwise an unfinished run of the same command and configuration
    * continues automatically (a finished one too with `reopenFinished`, for commands whose target
-   * can grow), and a new run is created only when there is none.
+   * can grow), and a new run is created only when there is none. A run that another live process
+   * works on is refused (`RunBusyError`); one whose owner is gone is taken over. The caller owns
+   * the run until `finishRun`, and keeps it with `heartbeat`.
    */
   startRun(
     command: string,
@@ -204,41 +92,108 @@ export class RunStore {
     options: { resume?: string; forceResume?: boolean; itemsTotal?: number; reopenFinished?: boolean } = {},
   ): { run: RunRecord; resumed: boolean } {
     const configHash = contentKey({ command, config });
-    let existing: RunRecord | undefined;
-    if (options.resume) {
-      existing = this.getRun(options.resume);
-      if (!existing) throw new Error(`no run ${options.resume} in ${this.path}; see thinkprm runs list`);
-      const differences = configDifferences(
-        { command: existing.command, config: existing.config },
-        { command, config },
-      );
-      if (differences.length > 0 && !options.forceResume)
-        throw new ConfigMismatchError(existing.id, differences);
-    } else {
-      const row = this.db
-        .prepare(
-          `SELECT ${RUN_COLUMNS} FROM runs WHERE config_hash = ?${options.reopenFinished ? "" : " AND status != 'done'"} ORDER BY created_at DESC`,
-        )
-        .get(configHash) as RunRow | undefined;
-      existing = row ? toRecord(row) : undefined;
-    }
-    if (existing) {
-      this.db
-        .prepare(
-          "UPDATE runs SET status = 'running', updated_at = ?, items_total = COALESCE(?, items_total) WHERE id = ?",
-        )
-        .run(now(), options.itemsTotal ?? null, existing.id);
-      return { run: this.getRun(existing.id)!, resumed: true };
-    }
-    // time first so ids sort by creation; a random tail keeps two runs of one second apart
-    const id = `${new Date().toISOString().replace(/[-:T]/g, "").slice(0, 14)}-${randomBytes(4).toString("hex")}`;
-    const t = now();
-    this.db
-      .prepare(
-        "INSERT INTO runs (id, command, config_json, config_hash, status, created_at, updated_at, items_total) VALUES (?, ?, ?, ?, 'running', ?, ?, ?)",
-      )
-      .run(id, command, JSON.stringify(config), configHash, t, t, options.itemsTotal ?? null);
-    return { run: this.getRun(id)!, resumed: false };
+    // one write transaction from the look-up to the claim: two processes starting together
+    // cannot both find no owner
+    return this.db
+      .transaction(() => {
+        let existing: RunRecord | undefined;
+        let differences: string[] = [];
+        if (options.resume) {
+          existing = this.getRun(options.resume);
+          if (!existing) throw new RunNotFoundError(options.resume, this.path);
+          differences = configDifferences(
+            { command: existing.command, config: existing.config },
+            { command, config },
+          );
+          if (differences.length > 0 && !options.forceResume)
+            throw new ConfigMismatchError(existing.id, differences);
+        } else {
+          const row = this.db
+            .prepare(
+              `SELECT ${RUN_COLUMNS} FROM runs WHERE config_hash = ?${options.reopenFinished ? "" : " AND status != 'done'"} ORDER BY created_at DESC`,
+            )
+            .get(configHash) as RunRow | undefined;
+          existing = row ? toRecord(row) : undefined;
+        }
+        const t = new Date();
+        const owner = currentOwner(t);
+        if (existing) {
+          if (existing.status === "running" && existing.owner) {
+            const { alive, ageSeconds } = ownerIsAlive(
+              existing.owner,
+              { storePath: this.path, runId: existing.id },
+              t,
+            );
+            if (alive) throw new RunBusyError(existing.id, existing.owner, ageSeconds);
+          }
+          if (differences.length > 0) {
+            // forced into another configuration: the run now holds the new one, and remembers the old
+            const history = Array.isArray(existing.state.configHistory) ? existing.state.configHistory : [];
+            const state = {
+              ...existing.state,
+              configHistory: [
+                ...history,
+                {
+                  command: existing.command,
+                  config: existing.config,
+                  replacedAt: t.toISOString(),
+                  differences,
+                },
+              ],
+            };
+            this.db
+              .prepare(
+                "UPDATE runs SET command = ?, config_json = ?, config_hash = ?, state_json = ? WHERE id = ?",
+              )
+              .run(command, JSON.stringify(config), configHash, JSON.stringify(state), existing.id);
+          }
+          this.db
+            .prepare(
+              `UPDATE runs SET status = 'running', updated_at = ?, items_total = COALESCE(?, items_total),
+               owner_pid = ?, owner_host = ?, heartbeat_at = ? WHERE id = ?`,
+            )
+            .run(
+              t.toISOString(),
+              options.itemsTotal ?? null,
+              owner.pid,
+              owner.host,
+              owner.heartbeatAt,
+              existing.id,
+            );
+          claimHere(this.path, existing.id);
+          return { run: this.getRun(existing.id)!, resumed: true };
+        }
+        // time first so ids sort by creation; a random tail keeps two runs of one second apart
+        const id = `${t.toISOString().replace(/[-:T]/g, "").slice(0, 14)}-${randomBytes(4).toString("hex")}`;
+        this.db
+          .prepare(
+            `INSERT INTO runs (id, command, config_json, config_hash, status, created_at, updated_at, items_total,
+             owner_pid, owner_host, heartbeat_at) VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            id,
+            command,
+            JSON.stringify(config),
+            configHash,
+            t.toISOString(),
+            t.toISOString(),
+            options.itemsTotal ?? null,
+            owner.pid,
+            owner.host,
+            owner.heartbeatAt,
+          );
+        claimHere(this.path, id);
+        return { run: this.getRun(id)!, resumed: false };
+      })
+      .immediate();
+  }
+
+  /** Renews this process's heartbeat on a run it works on (the run loop calls it on a timer). */
+  heartbeat(runId: string): void {
+    const owner = currentOwner(new Date());
+    this.sql(
+      "UPDATE runs SET heartbeat_at = ? WHERE id = ? AND status = 'running' AND owner_pid = ? AND owner_host = ?",
+    ).run(owner.heartbeatAt, runId, owner.pid, owner.host);
   }
 
   /** Merges `patch` into the run's remembered state (see `RunRecord.state`). */
@@ -358,7 +313,9 @@ export class RunStore {
     ).map((r) => ({ key: r.item_key, seq: r.seq, error: JSON.parse(r.error_json), attempts: r.attempts }));
   }
 
+  /** Ends this process's work on a run with its status (the owner stays recorded: who ran it last). */
   finishRun(runId: string, status: RunStatus, metrics?: unknown): void {
+    releaseHere(this.path, runId);
     this.db
       .prepare(
         "UPDATE runs SET status = ?, finished_at = ?, updated_at = ?, metrics_json = COALESCE(?, metrics_json) WHERE id = ?",
@@ -394,43 +351,6 @@ export class RunStore {
 
   /** Copies every run, result and cache entry of other store files into this one (shards → one store). */
   merge(paths: string[]): { runs: number; results: number; cache: number } {
-    const totals = { runs: 0, results: 0, cache: 0 };
-    for (const [i, path] of paths.entries()) {
-      const alias = `src${i}`;
-      this.sql(`ATTACH DATABASE ? AS ${alias}`).run(path);
-      try {
-        this.db.transaction(() => {
-          // a store written by an older version may lack later columns: copy the ones both have
-          const mine = new Set(
-            (this.sql("PRAGMA main.table_info(runs)").all() as { name: string }[]).map((c) => c.name),
-          );
-          const shared = (this.sql(`PRAGMA ${alias}.table_info(runs)`).all() as { name: string }[])
-            .map((c) => c.name)
-            .filter((c) => mine.has(c))
-            .join(", ");
-          totals.runs += this.db
-            .prepare(`INSERT OR IGNORE INTO runs (${shared}) SELECT ${shared} FROM ${alias}.runs`)
-            .run().changes;
-          totals.results += this.db
-            .prepare(`INSERT OR IGNORE INTO results SELECT * FROM ${alias}.results`)
-            .run().changes;
-          const hasFailures = this.db
-            .prepare(`SELECT name FROM ${alias}.sqlite_master WHERE type = 'table' AND name = 'failures'`)
-            .get();
-          if (hasFailures)
-            this.db
-              .prepare(
-                `INSERT OR IGNORE INTO failures SELECT * FROM ${alias}.failures f WHERE NOT EXISTS (SELECT 1 FROM results r WHERE r.run_id = f.run_id AND r.item_key = f.item_key)`,
-              )
-              .run();
-          totals.cache += this.db
-            .prepare(`INSERT OR IGNORE INTO cache SELECT * FROM ${alias}.cache`)
-            .run().changes;
-        })();
-      } finally {
-        this.sql(`DETACH DATABASE ${alias}`).run();
-      }
-    }
-    return totals;
+    return mergeStores(this.db, paths);
   }
 }

@@ -10,19 +10,38 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs the real CLI in-process with the given stdin and working directory. */
+/**
+ * Runs the real CLI in-process with the given stdin and working directory. `signal` stands for
+ * Ctrl-C (what `processIo` wires to SIGINT); `onStdout` sees each write as it happens;
+ * `stdinIsTTY` makes stdin look like a terminal.
+ */
 export async function cli(
   argv: string[],
-  options: { stdin?: string; cwd?: string; env?: Record<string, string> } = {},
+  options: {
+    stdin?: string;
+    cwd?: string;
+    env?: Record<string, string>;
+    signal?: AbortSignal;
+    onStdout?: (text: string) => void;
+    stdinIsTTY?: boolean;
+  } = {},
 ): Promise<CliRun> {
   let stdout = "";
   let stderr = "";
+  const stdin = Readable.from(options.stdin === undefined ? [] : [options.stdin]);
+  if (options.stdinIsTTY) Object.assign(stdin, { isTTY: true });
   const code = await runCli(argv, {
-    stdin: Readable.from(options.stdin === undefined ? [] : [options.stdin]),
-    stdout: { write: (s: string) => (stdout += s) },
+    stdin,
+    stdout: {
+      write: (s: string) => {
+        stdout += s;
+        options.onStdout?.(s);
+      },
+    },
     stderr: { write: (s: string) => (stderr += s) },
     env: options.env ?? {},
     cwd: options.cwd ?? process.cwd(),
+    ...(options.signal ? { signal: options.signal } : {}),
   });
   return { code, stdout, stderr };
 }

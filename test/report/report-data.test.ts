@@ -25,6 +25,7 @@ function run(id: string, command: string, metrics: unknown): RunRecord {
     metrics,
     state: {},
     itemsFailed: 0,
+    owner: null,
   };
 }
 

@@ -77,9 +77,9 @@ describe("input identity", () => {
       cwd: dir,
     });
     expect(otherInput.code).toBe(2);
-    expect(otherInput.stderr).toMatch(
-      /differs in config\.input\.sha256 .*config\.input\.source \("a\.jsonl" → "b\.jsonl"\)/,
-    );
+    expect(otherInput.stderr).toMatch(/differs in config\.input\.sha256 /);
+    // how the path is spelled is no part of the identity
+    expect(otherInput.stderr).not.toContain("config.input.source");
     const otherModel = await cli(["verify", "-e", "scripted:t.json", "-i", "a.jsonl", "--resume", id], {
       cwd: dir,
     });

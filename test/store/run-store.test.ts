@@ -13,6 +13,9 @@ describe("RunStore", () => {
     const store = new RunStore(join(workdir({}), "s.sqlite"));
     const a = store.startRun("verify", { k: 1, input: "x" });
     expect(a.resumed).toBe(false);
+    // while this process works on it, the run is not joined (not even by this process)
+    expect(() => store.startRun("verify", { k: 1, input: "x" })).toThrow(/is being worked on by process/);
+    store.finishRun(a.run.id, "interrupted");
     expect(store.startRun("verify", { input: "x", k: 1 }).run.id).toBe(a.run.id); // key order does not matter
     expect(store.startRun("verify", { k: 2, input: "x" }).run.id).not.toBe(a.run.id);
     store.finishRun(a.run.id, "done");
@@ -20,13 +23,20 @@ describe("RunStore", () => {
     expect(store.startRun("verify", { k: 1, input: "x" }, { resume: a.run.id.slice(0, 18) }).run.id).toBe(
       a.run.id,
     );
+    store.finishRun(a.run.id, "interrupted");
     // a resume into another configuration is refused, naming what differs, unless forced
     expect(() => store.startRun("verify", { k: 1, input: "y" }, { resume: a.run.id })).toThrow(
       /differs in config\.input \("x" → "y"\).*--force-resume/,
     );
-    expect(
-      store.startRun("verify", { k: 1, input: "y" }, { resume: a.run.id, forceResume: true }).run.id,
-    ).toBe(a.run.id);
+    const forced = store.startRun(
+      "verify",
+      { k: 1, input: "y" },
+      { resume: a.run.id, forceResume: true },
+    ).run;
+    expect(forced.id).toBe(a.run.id);
+    // the run now holds the configuration it runs with; the one it had is in its history
+    expect(forced.config).toEqual({ k: 1, input: "y" });
+    expect(forced.state.configHistory).toMatchObject([{ config: { k: 1, input: "x" } }]);
     expect(() => store.startRun("verify", {}, { resume: "nope" })).toThrow(/no run nope/);
     store.close();
   });

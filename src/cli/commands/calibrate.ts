@@ -34,7 +34,7 @@ interface Labelled {
 function fromRun(io: CliIo, opts: CalibrateOptions): Labelled[] {
   const path = resolvePath(io, opts.store);
   if (!existsSync(path)) throw new CliError(`no run store at ${opts.store}`);
-  const store = new RunStore(path);
+  const store = new RunStore(path, { readonly: true });
   try {
     const run = store.getRun(opts.run!);
     if (!run) throw new CliError(`no run ${opts.run} in ${opts.store}; see thinkprm runs list`);

@@ -12,8 +12,9 @@ import { formatCurve } from "../../eval/best-of-n-eval.js";
 import { BON_TASK_RECORDS, type BonTaskName, type TaskOptions } from "../../eval/bon-tasks.js";
 import { type BonSource, bonJob } from "../../jobs/best-of-n.js";
 import { CliError, type CliIo, CommandExit, resolvePath, writeJsonLine } from "../io.js";
-import { jobEnvironment, reportFailure, startMessage } from "../job-io.js";
+import { endIfInterrupted, failureAdvice, jobEnvironment, reportFailure, startMessage } from "../job-io.js";
 import { Progress } from "../progress.js";
+import { safeText } from "../safe-text.js";
 import { engineSpecFrom, loopValuesFrom, verifierSettingsFrom } from "../settings-options.js";
 
 type Opts = Record<string, unknown>;
@@ -176,15 +177,16 @@ export async function runEvalBon(io: CliIo, opts: Opts): Promise<void> {
       );
       for (const e of ev.flags.examples) {
         io.stdout.write(
-          `  problem ${e.problem}, candidate ${e.candidate}: file says ${e.flag ? "correct" : "wrong"}, grader says ${e.grader ? "correct" : "wrong"} · …${e.answer.replace(/\s+/g, " ").slice(-90)}\n`,
+          `  problem ${e.problem}, candidate ${e.candidate}: file says ${e.flag ? "correct" : "wrong"}, grader says ${e.grader ? "correct" : "wrong"} · …${safeText(e.answer.replace(/\s+/g, " ").slice(-90))}\n`,
         );
       }
     }
     io.stdout.write(`wall time ${(result.elapsedMs / 1000).toFixed(1)} s\n`);
     if (result.failures.length > 0)
       io.stdout.write(
-        `${result.failures.length} problems failed for engine reasons and are not in the curve; run the same command again to retry them\n`,
+        `${result.failures.length} problems failed for engine reasons and are not in the curve; ${failureAdvice(result.failures)}\n`,
       );
   }
+  endIfInterrupted(io, result.run, loop.store !== null);
   if (result.failures.length > 0) throw new CommandExit(1);
 }

@@ -16,7 +16,7 @@ import { type ProcessBenchMetrics, randomBaselines } from "../../eval/processben
 import { metricsBySubset, processBenchJob, type SubsetPrediction } from "../../jobs/processbench.js";
 import { formatInvalidByCode } from "../../verifier/aggregate.js";
 import { CliError, type CliIo, CommandExit, resolvePath, writeJsonLine } from "../io.js";
-import { jobEnvironment, reportFailure, startMessage } from "../job-io.js";
+import { endIfInterrupted, failureAdvice, jobEnvironment, reportFailure, startMessage } from "../job-io.js";
 import { Progress } from "../progress.js";
 import { engineSpecFrom, loopValuesFrom, verifierSettingsFrom } from "../settings-options.js";
 import { formatInterval, wilson } from "../stats.js";
@@ -206,8 +206,9 @@ export async function runEvalProcessBench(io: CliIo, opts: Opts): Promise<void> 
     );
     if (failed > 0)
       io.stdout.write(
-        `${failed} items failed for engine reasons and are not in the metrics; run the same command again to retry them\n`,
+        `${failed} items failed for engine reasons and are not in the metrics; ${failureAdvice(result.failures)}\n`,
       );
   }
+  endIfInterrupted(io, result.run, loop.store !== null);
   if (failed > 0) throw new CommandExit(1);
 }

@@ -14,7 +14,7 @@ const recordSchema = z
 /** One output line per input line: the record, plus equivalent, gold_norm, pred_norm. Exit 0. */
 export async function runGrade(io: CliIo, opts: { input?: string; summary?: boolean }): Promise<void> {
   const source = opts.input ?? "<stdin>";
-  const text = await readText(io, opts.input, "input");
+  const text = await readText(io, opts.input, "input", "JSONL of {gold, pred}");
   let total = 0;
   let equivalent = 0;
   try {

@@ -9,7 +9,7 @@ export interface ParseOptions {
 
 /** Prints `{ok, judgments, stepVerdicts, firstIncorrectStep, decision, warnings}` or `{ok: false, issues}`; exit 1 when invalid. */
 export async function runParse(io: CliIo, file: string | undefined, opts: ParseOptions): Promise<void> {
-  const chain = await readText(io, file, "chain");
+  const chain = await readText(io, file, "chain", "a verification chain's text");
   const result = parseVerificationChain(chain, {
     requireDecision: opts.requireDecision,
     ...(opts.steps === undefined ? {} : { stepCount: opts.steps }),

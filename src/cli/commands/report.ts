@@ -1,6 +1,6 @@
 /** `thinkprm report [runs…] -o report.html [--png dir]`: a self-contained HTML page of stored runs. */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { buildReport } from "../../report/build-report.js";
 import { renderPng } from "../../report/chart-render.js";
 import { type RunRecord, RunStore } from "../../store/run-store.js";
@@ -27,11 +27,24 @@ function findRun(all: RunRecord[], id: string, store: string): RunRecord {
   );
 }
 
+/** Writes an output (its folder created), or says which path could not be written and why. */
+function writeOut(shownAs: string, flag: string, write: () => void): void {
+  try {
+    write();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code !== "string") throw error;
+    throw new CliError(
+      `cannot write ${shownAs} (${code === "EACCES" || code === "EPERM" ? "permission denied" : code === "EROFS" ? "a read-only file system" : (error as Error).message}): pick another place with ${flag}`,
+    );
+  }
+}
+
 export async function runReport(io: CliIo, ids: string[], opts: ReportOptions): Promise<void> {
   const path = resolvePath(io, opts.store);
   if (!existsSync(path))
     throw new CliError(`no run store at ${opts.store}; run a command first, or pass --store <file>`);
-  const store = new RunStore(path);
+  const store = new RunStore(path, { readonly: true });
   try {
     const all = store.listRuns();
     if (all.length === 0) throw new CliError(`${opts.store} holds no runs yet`);
@@ -39,14 +52,21 @@ export async function runReport(io: CliIo, ids: string[], opts: ReportOptions): 
     // the same run named twice (an id and its prefix) is one column, not two
     const runs = found.filter((r, i) => found.findIndex((x) => x.id === r.id) === i);
     const report = await buildReport(store, runs);
-    writeFileSync(resolvePath(io, opts.out), report.html);
+    const out = resolvePath(io, opts.out);
+    writeOut(opts.out, "-o", () => {
+      mkdirSync(dirname(out), { recursive: true });
+      writeFileSync(out, report.html);
+    });
     io.stdout.write(
       `wrote ${opts.out} (${runs.length} run${runs.length > 1 ? "s" : ""}, ${report.charts.length} plots)\n`,
     );
     if (opts.png) {
       const dir = resolvePath(io, opts.png);
-      mkdirSync(dir, { recursive: true });
-      for (const c of report.charts) writeFileSync(join(dir, `${c.id}.png`), await renderPng(c.svg));
+      const pngs = await Promise.all(report.charts.map(async (c) => [c.id, await renderPng(c.svg)] as const));
+      writeOut(opts.png, "--png", () => {
+        mkdirSync(dir, { recursive: true });
+        for (const [id, png] of pngs) writeFileSync(join(dir, `${id}.png`), png);
+      });
       io.stdout.write(`wrote ${report.charts.length} PNG files to ${opts.png}\n`);
     }
   } finally {

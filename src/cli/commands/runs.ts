@@ -1,12 +1,14 @@
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { AmbiguousRunError, RunStore } from "../../store/run-store.js";
 import { CliError, type CliIo, resolvePath, writeJsonLine } from "../io.js";
+import { csvCell, safeText } from "../safe-text.js";
 
-function openStore(io: CliIo, path: string, mustExist = true): RunStore {
+/** An existing store; read-only for the commands that only read (so they work on a store they cannot write). */
+function openStore(io: CliIo, path: string, access: { readonly: boolean }): RunStore {
   const full = resolvePath(io, path);
-  if (mustExist && !existsSync(full))
+  if (!existsSync(full))
     throw new CliError(`no run store at ${path}; run a command first, or pass --store <file>`);
-  return new RunStore(full);
+  return new RunStore(full, access);
 }
 
 /** A run by id or unique prefix, or a CliError (none, or several: listed). */
@@ -23,7 +25,7 @@ export function findRun(store: RunStore, id: string, storePath: string) {
 }
 
 export async function runRunsDelete(io: CliIo, ids: string[], opts: { store: string }): Promise<void> {
-  const store = openStore(io, opts.store);
+  const store = openStore(io, opts.store, { readonly: false });
   try {
     for (const id of ids) {
       const run = findRun(store, id, opts.store);
@@ -36,7 +38,7 @@ export async function runRunsDelete(io: CliIo, ids: string[], opts: { store: str
 }
 
 export async function runCacheClear(io: CliIo, opts: { store: string }): Promise<void> {
-  const store = openStore(io, opts.store);
+  const store = openStore(io, opts.store, { readonly: false });
   try {
     io.stdout.write(`removed ${store.clearCache()} cached engine calls from ${opts.store}\n`);
   } finally {
@@ -45,7 +47,7 @@ export async function runCacheClear(io: CliIo, opts: { store: string }): Promise
 }
 
 export async function runRunsList(io: CliIo, opts: { store: string; json?: boolean }): Promise<void> {
-  const store = openStore(io, opts.store);
+  const store = openStore(io, opts.store, { readonly: true });
   try {
     const runs = store.listRuns();
     if (opts.json) {
@@ -62,7 +64,7 @@ export async function runRunsList(io: CliIo, opts: { store: string; json?: boole
     for (const r of runs) {
       const items = `${r.itemsDone}/${r.itemsTotal ?? "?"}`;
       io.stdout.write(
-        `${r.id.padEnd(24)} ${r.command.padEnd(18)} ${r.status.padEnd(11)} ${items.padEnd(12)} ${String(r.itemsFailed).padEnd(7)} ${String(r.generatedTokens).padEnd(13)} ${String(r.invalid).padEnd(8)} ${r.createdAt}\n`,
+        `${safeText(r.id).padEnd(24)} ${safeText(r.command).padEnd(18)} ${safeText(r.status).padEnd(11)} ${items.padEnd(12)} ${String(r.itemsFailed).padEnd(7)} ${String(r.generatedTokens).padEnd(13)} ${String(r.invalid).padEnd(8)} ${r.createdAt}\n`,
       );
     }
   } finally {
@@ -71,7 +73,7 @@ export async function runRunsList(io: CliIo, opts: { store: string; json?: boole
 }
 
 export async function runRunsShow(io: CliIo, id: string, opts: { store: string }): Promise<void> {
-  const store = openStore(io, opts.store);
+  const store = openStore(io, opts.store, { readonly: true });
   try {
     const run = findRun(store, id, opts.store);
     const failures = store.failures(run.id);
@@ -94,17 +96,12 @@ const CSV_COLUMNS = [
   "generatedTokens",
 ];
 
-const csvCell = (v: unknown) => {
-  const s = v === null || v === undefined ? "" : String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
-
 export async function runRunsExport(
   io: CliIo,
   id: string,
   opts: { store: string; format: "jsonl" | "csv" },
 ): Promise<void> {
-  const store = openStore(io, opts.store);
+  const store = openStore(io, opts.store, { readonly: true });
   try {
     const run = findRun(store, id, opts.store);
     const rows = store.results(run.id);
@@ -135,14 +132,24 @@ export async function runRunsExport(
 }
 
 export async function runRunsMerge(io: CliIo, sources: string[], opts: { into: string }): Promise<void> {
-  for (const s of sources) if (!existsSync(resolvePath(io, s))) throw new CliError(`no run store at ${s}`);
-  const store = openStore(io, opts.into, false);
+  // every source is checked to be a store before the target is touched
+  for (const s of sources) openStore(io, s, { readonly: true }).close();
+  const into = resolvePath(io, opts.into);
+  const created = !existsSync(into);
+  let store: RunStore | undefined;
   try {
+    store = new RunStore(into);
     const t = store.merge(sources.map((s) => resolvePath(io, s)));
     io.stdout.write(
       `merged into ${opts.into}: ${t.runs} runs, ${t.results} results, ${t.cache} cached calls\n`,
     );
+  } catch (error) {
+    // a store this failed merge created is not left behind (nor its WAL files)
+    store?.close();
+    store = undefined;
+    if (created) for (const suffix of ["", "-wal", "-shm"]) rmSync(`${into}${suffix}`, { force: true });
+    throw error;
   } finally {
-    store.close();
+    store?.close();
   }
 }

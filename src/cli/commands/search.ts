@@ -9,9 +9,11 @@ import { itemKeys } from "../../datasets/keys.js";
 import { KNOWN_DATASETS } from "../../datasets/problems.js";
 import { wilson } from "../../eval/intervals.js";
 import { type SearchJobProblem, type SearchMethod, searchJob } from "../../jobs/search.js";
+import type { ItemFailure } from "../../store/run-loop.js";
 import { CliError, type CliIo, CommandExit, resolvePath, writeJsonLine } from "../io.js";
-import { jobEnvironment, reportFailure, startMessage } from "../job-io.js";
+import { endIfInterrupted, failureAdvice, jobEnvironment, reportFailure, startMessage } from "../job-io.js";
 import { Progress } from "../progress.js";
+import { safeText } from "../safe-text.js";
 import { engineSpecFrom, loopValuesFrom, verifierSettingsFrom } from "../settings-options.js";
 import { formatInterval } from "../stats.js";
 
@@ -74,6 +76,7 @@ export async function runSearch(io: CliIo, opts: Opts): Promise<void> {
   const out = opts.out ? resolvePath(io, opts.out as string) : undefined;
   if (out) writeFileSync(out, "");
   let progress: Progress | undefined;
+  const failures: ItemFailure[] = [];
   const summary = await searchJob(
     {
       method: opts.method as SearchMethod,
@@ -118,11 +121,12 @@ export async function runSearch(io: CliIo, opts: Opts): Promise<void> {
         if (json) writeJsonLine(io, record);
         else
           io.stdout.write(
-            `${p.id}: ${chosen ? `score ${chosen.score?.toFixed(4) ?? "n/a"}` : "no scored completion"}${r.correct === undefined ? "" : r.correct ? " ✓" : " ✗"} · …${(chosen?.text ?? "").replace(/\s+/g, " ").slice(-80)}\n`,
+            `${safeText(p.id)}: ${chosen ? `score ${chosen.score?.toFixed(4) ?? "n/a"}` : "no scored completion"}${r.correct === undefined ? "" : r.correct ? " ✓" : " ✗"} · …${safeText((chosen?.text ?? "").replace(/\s+/g, " ").slice(-80))}\n`,
           );
         progress?.redraw();
       },
       onFailure: (p, failure) => {
+        failures.push(failure);
         progress?.clearLine();
         reportFailure(io, p.id, failure, json);
         progress?.redraw();
@@ -135,8 +139,9 @@ export async function runSearch(io: CliIo, opts: Opts): Promise<void> {
         ? "no reference answers"
         : `accuracy ${(100 * summary.accuracy).toFixed(1)}% ${formatInterval(wilson(Math.round(summary.accuracy * summary.graded), summary.graded))} over ${summary.graded}`;
     io.stdout.write(
-      `${summary.problems} problems · ${acc} · ${summary.generatedTokens} generator tokens · ${summary.verifierTokens} verifier tokens · wall time ${(summary.elapsedMs / 1000).toFixed(1)} s${summary.failed ? ` · ${summary.failed} failed (rerun to retry)` : ""}\n`,
+      `${summary.problems} problems · ${acc} · ${summary.generatedTokens} generator tokens · ${summary.verifierTokens} verifier tokens · wall time ${(summary.elapsedMs / 1000).toFixed(1)} s${summary.failed ? ` · ${summary.failed} failed (${failureAdvice(failures)})` : ""}\n`,
     );
   }
+  endIfInterrupted(io, summary.run, loop.store !== null);
   if (summary.failed > 0) throw new CommandExit(1);
 }

@@ -19,7 +19,7 @@ import { balanceClasses } from "../../synth/filters.js";
 import { formatStatistics, setStatistics } from "../../synth/stats.js";
 import { resolveChatTemplate } from "../chat-template-option.js";
 import { CliError, type CliIo, CommandExit, resolvePath, writeJsonLine } from "../io.js";
-import { jobEnvironment, reportFailure } from "../job-io.js";
+import { endIfInterrupted, failureAdvice, jobEnvironment, reportFailure } from "../job-io.js";
 import { Progress } from "../progress.js";
 import { engineSpecFrom } from "../settings-options.js";
 
@@ -131,9 +131,10 @@ export async function runSynth(io: CliIo, opts: SynthOptions): Promise<void> {
       io.stdout.write(`the source ran out of prefixes before ${opts.until} chains were kept\n`);
     if (result.failures.length > 0)
       io.stdout.write(
-        `${result.failures.length} prefixes failed for engine reasons; run the same command again to retry them\n`,
+        `${result.failures.length} prefixes failed for engine reasons; ${failureAdvice(result.failures)}\n`,
       );
   }
+  endIfInterrupted(io, result.run, true);
   if (result.failures.length > 0) throw new CommandExit(1);
 }
 
@@ -147,7 +148,7 @@ function keptChains(
 ): KeptChain[] {
   const path = resolvePath(io, storePath);
   if (!existsSync(path)) throw new CliError(`no run store at ${storePath}`);
-  const store = new RunStore(path);
+  const store = new RunStore(path, { readonly: true });
   try {
     const run = store.getRun(runId);
     if (run?.command !== "synth")

@@ -1,17 +1,19 @@
 /**
  * `thinkprm verify`: parse flags, read the input, hand both to the library's verify job, print.
  * Exit code 1 when a solution got no score (every chain invalid) or an item failed for an engine
- * reason (a rerun retries it); 2 on bad input.
+ * reason; 2 on bad input; 130 when interrupted (Ctrl-C: a rerun continues the run).
  */
 import { splitSteps } from "../../core/step-split.js";
 import type { SolutionInput } from "../../core/types.js";
 import { verifyJob } from "../../jobs/verify.js";
+import type { ItemFailure } from "../../store/run-loop.js";
 import { formatInvalidByCode } from "../../verifier/aggregate.js";
 import type { VerificationEvent } from "../../verifier/types.js";
 import { formatVerification, streamToTerminal } from "../format.js";
 import { CliError, type CliIo, CommandExit, loadSolutionInputs, writeJsonLine } from "../io.js";
-import { jobEnvironment, reportFailure, startMessage } from "../job-io.js";
+import { endIfInterrupted, failureAdvice, jobEnvironment, reportFailure, startMessage } from "../job-io.js";
 import { Progress } from "../progress.js";
+import { safeText } from "../safe-text.js";
 import { engineSpecFrom, loopValuesFrom, verifierSettingsFrom } from "../settings-options.js";
 
 type SplitRule = "auto" | "step-headers" | "blank-lines" | "sentences" | "llm";
@@ -56,6 +58,7 @@ export async function runVerify(io: CliIo, opts: Record<string, unknown>): Promi
   const quiet = Boolean(opts.quiet) || live;
   const onEvent = live ? streamToTerminal((t) => io.stdout.write(t), !io.env.NO_COLOR) : undefined;
   let progress: Progress | undefined;
+  const failures: ItemFailure[] = [];
   const env = jobEnvironment(io);
   const summary = await verifyJob(
     {
@@ -85,11 +88,11 @@ export async function runVerify(io: CliIo, opts: Record<string, unknown>): Promi
       onSplitFallback: (item, coverage) => {
         if (!quiet)
           io.stderr.write(
-            `${item.input.id ?? item.key}: the splitter's steps kept ${(100 * coverage).toFixed(0)}% of the text; used the sentence splitter instead\n`,
+            `${safeText(item.input.id ?? item.key)}: the splitter's steps kept ${(100 * coverage).toFixed(0)}% of the text; used the sentence splitter instead\n`,
           );
       },
       onResult: (item, v) => {
-        const label = `[${item.index + 1}]${item.input.id === undefined ? "" : ` ${item.input.id}`}`;
+        const label = `[${item.index + 1}]${item.input.id === undefined ? "" : ` ${safeText(item.input.id)}`}`;
         progress?.clearLine();
         if (json) {
           const { input: _input, gold: _gold, ...printed } = v;
@@ -98,6 +101,7 @@ export async function runVerify(io: CliIo, opts: Record<string, unknown>): Promi
         progress?.redraw();
       },
       onFailure: (item, failure) => {
+        failures.push(failure);
         progress?.clearLine();
         reportFailure(io, item.input.id ?? item.key, failure, json);
         progress?.redraw();
@@ -106,8 +110,9 @@ export async function runVerify(io: CliIo, opts: Record<string, unknown>): Promi
   ).finally(() => progress?.stop());
   if (!json) {
     io.stdout.write(
-      `${summary.verified} verified, ${summary.scored} scored, ${summary.unscored} unscored, ${summary.invalidChains} invalid chains${summary.invalidChains ? ` (${formatInvalidByCode(summary.invalidByCode)})` : ""}${summary.failed ? `, ${summary.failed} failed (engine errors: run the same command again to retry them)` : ""}\n`,
+      `${summary.verified} verified, ${summary.scored} scored, ${summary.unscored} unscored, ${summary.invalidChains} invalid chains${summary.invalidChains ? ` (${formatInvalidByCode(summary.invalidByCode)})` : ""}${summary.failed ? `, ${summary.failed} failed (engine errors; ${failureAdvice(failures)})` : ""}\n`,
     );
   }
+  endIfInterrupted(io, summary.run, loop.store !== null);
   if (summary.unscored > 0 || summary.failed > 0) throw new CommandExit(1);
 }
