@@ -195,6 +195,12 @@ export function addEngineOptions<C extends AnyCommand>(
         int("--window", 1, 4096),
       ) as never,
     );
+    cmd.addOption(
+      new Option(
+        "--max-response-mib <n>",
+        "openai: largest answer accepted from a server, streamed or not, in MiB (default 64)",
+      ).argParser(int("--max-response-mib", 1, 1_048_576)) as never,
+    );
   }
   return cmd;
 }
@@ -225,6 +231,7 @@ export function engineSpecFrom(
   if (!prefix) {
     take("modelType", "model-type");
     take("window", "window");
+    take("maxResponseMib", "max-response-mib");
     // the per-item timeout is every engine's; an HTTP engine also bounds each request by it
     if (value.startsWith("openai")) take("requestTimeout", "request-timeout");
   }

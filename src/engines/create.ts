@@ -58,6 +58,7 @@ async function build(spec: EngineSpec, environment: EngineEnvironment): Promise<
         kind: spec.serverKind,
         concurrency: spec.window,
         timeoutMs: spec.timeoutMs,
+        maxResponseBytes: spec.maxResponseBytes,
         maxRetries: spec.maxRetries,
         ...(spec.servedModel ? { model: spec.servedModel } : {}),
         ...(apiKey ? { apiKey } : {}),

@@ -2,6 +2,7 @@
  * Transport and capability failures are error classes with an `isRetryable` flag (DESIGN.md);
  * the retry logic reads only that flag.
  */
+import type { EngineUsage } from "./types.js";
 
 const MARKER = Symbol.for("thinkprm.engine-error");
 
@@ -27,14 +28,26 @@ export class EngineError extends Error {
   readonly [MARKER] = true;
   readonly isRetryable: boolean;
   readonly code: EngineErrorCode;
+  /**
+   * What the failed call had already cost, when the engine knows: a streamed completion aborted
+   * midway carries the tokens received before the connection was closed (see the engine's docs
+   * for how it counts them). Absent when nothing is known.
+   */
+  readonly partialUsage?: EngineUsage;
   constructor(
     message: string,
-    options: { isRetryable?: boolean; cause?: unknown; code?: EngineErrorCode } = {},
+    options: {
+      isRetryable?: boolean;
+      cause?: unknown;
+      code?: EngineErrorCode;
+      partialUsage?: EngineUsage;
+    } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = "EngineError";
     this.isRetryable = options.isRetryable ?? false;
     this.code = options.code ?? "other";
+    if (options.partialUsage) this.partialUsage = options.partialUsage;
   }
   /** Works across two installed copies of the package, unlike `instanceof`. */
   static isInstance(error: unknown): error is EngineError {

@@ -5,10 +5,11 @@
  *
  * @example
  * engineSpecSchema.parse({ kind: "openai", endpoints: ["http://127.0.0.1:8000/v1"] })
- * // { kind: "openai", endpoints: [...], serverKind: "vllm", window: 64, timeoutMs: 600000, maxRetries: 4, apiKeyEnv: "OPENAI_API_KEY" }
+ * // { kind: "openai", endpoints: [...], serverKind: "vllm", window: 64, timeoutMs: 600000, maxResponseBytes: 67108864, maxRetries: 4, apiKeyEnv: "OPENAI_API_KEY" }
  */
 import { z } from "zod";
 import { SERVER_KINDS } from "./openai-compatible/profiles.js";
+import { DEFAULT_MAX_RESPONSE_BYTES } from "./openai-compatible/response-limits.js";
 
 /** The verifier the paper releases at the smallest size (the default model everywhere). */
 export const DEFAULT_VERIFIER_MODEL = "launch/ThinkPRM-1.5B";
@@ -39,6 +40,13 @@ export const openaiSpecSchema = z.object({
   /** Requests in flight per endpoint. */
   window: z.number().int().min(1).max(4096).default(DEFAULT_HTTP_WINDOW),
   timeoutMs: z.number().int().min(1000).default(600_000),
+  /** Bytes one answer may have, streamed or not (64 MiB): past it the request fails, the connection closed. */
+  maxResponseBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(Number.MAX_SAFE_INTEGER)
+    .default(DEFAULT_MAX_RESPONSE_BYTES),
   maxRetries: z.number().int().min(0).max(20).default(4),
   /** The environment variable holding the bearer token (never the token itself: specs get logged). */
   apiKeyEnv: z.string().min(1).default("OPENAI_API_KEY"),
@@ -71,6 +79,8 @@ export interface EngineFlagValues {
   /** Per-endpoint window for HTTP engines. */
   window?: number;
   requestTimeout?: number;
+  /** HTTP engines: the response cap in MiB. */
+  maxResponseMib?: number;
 }
 
 export class EngineSpecError extends Error {
@@ -140,6 +150,9 @@ export function engineSpecFromFlag(value: string, flags: EngineFlagValues = {}):
         ...(flags.servedModel ? { servedModel: flags.servedModel } : {}),
         ...(flags.window === undefined ? {} : { window: flags.window }),
         ...(flags.requestTimeout === undefined ? {} : { timeoutMs: flags.requestTimeout * 1000 }),
+        ...(flags.maxResponseMib === undefined
+          ? {}
+          : { maxResponseBytes: Math.round(flags.maxResponseMib * 1024 * 1024) }),
       };
       break;
     }
@@ -162,7 +175,13 @@ export function engineSpecFromFlag(value: string, flags: EngineFlagValues = {}):
   return parsed.data;
 }
 
-const OPENAI_FLAGS: (keyof EngineFlagValues)[] = ["serverKind", "servedModel", "window", "requestTimeout"];
+const OPENAI_FLAGS: (keyof EngineFlagValues)[] = [
+  "serverKind",
+  "servedModel",
+  "window",
+  "requestTimeout",
+  "maxResponseMib",
+];
 const LLAMA_FLAGS: (keyof EngineFlagValues)[] = ["threads", "contextSize", "modelType"];
 
 function flagName(key: keyof EngineFlagValues): string {

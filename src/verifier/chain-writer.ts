@@ -9,6 +9,7 @@ import { type QuotedSource, RUNAWAY_DEFAULTS, RunawayWatch, runawayReason } from
 import type { GeneratedToken } from "../core/step-scores.js";
 import { DECISION_QUESTION } from "../core/stop-strings.js";
 import { addUsage, type TokenUsage } from "../core/types.js";
+import { EngineError } from "../engines/errors.js";
 import type {
   CompletionChoice,
   CompletionDelta,
@@ -203,10 +204,17 @@ export class ChainWriter {
       return { choice, usage: fromEngineUsage(res.usage), ...(late ? { runaway: late } : {}) };
     } catch (error) {
       if (!verdict || outer?.aborted) throw error;
-      // stopped by us: the text so far is the chain; its token count is the deltas it took
+      // stopped by us: the text so far is the chain. Its cost is what the engine says the stopped
+      // request had taken (an HTTP stream: the server's own counts, or the tokens received); an
+      // engine that cannot say is counted a token per delta, its prompt unknown
+      const spent: EngineUsage = (EngineError.isInstance(error) ? error.partialUsage : undefined) ?? {
+        promptTokens: 0,
+        reusedPromptTokens: 0,
+        generatedTokens: pieces,
+      };
       return {
-        choice: { text, finishReason: "length", generatedTokens: pieces },
-        usage: { promptTokens: 0, reusedPromptTokens: 0, generatedTokens: pieces },
+        choice: { text, finishReason: "length", generatedTokens: spent.generatedTokens },
+        usage: fromEngineUsage(spent),
         runaway: verdict,
       };
     } finally {

@@ -3,8 +3,12 @@
  * `/v1/completions` with a raw, already-templated prompt. The decision probabilities come from a
  * continuation request (`max_tokens: 1` with top logprobs; the server's prefix cache makes it
  * cheap). Several endpoints can serve one engine: each request goes to the endpoint with the
- * fewest requests in flight, within a per-endpoint concurrency window. Retries (408/409/429/5xx,
- * resets, timeouts, honouring retry-after) are the `openai` client's: the only retry layer.
+ * fewest requests in flight, within a per-endpoint concurrency window. Retries of the transport
+ * (408/409/429/5xx, resets, timeouts, honouring retry-after) are the `openai` client's; an answer
+ * that arrives but cannot be used (malformed, cut off) is asked again here, at most twice, and never
+ * once a streamed delta has been passed on. Bodies are streamed as they arrive (`onDelta` is live)
+ * and bounded in size and time (response-limits.ts); a stream stopped by the caller's signal closes
+ * its connection at once and reports what it had cost (streamed.ts).
  */
 import OpenAI from "openai";
 import pLimit, { type LimitFunction } from "p-limit";
@@ -14,18 +18,22 @@ import type {
   CompletionRequest,
   CompletionResult,
   EngineCapabilities,
+  EngineUsage,
   EngineV1,
   ProbabilitiesOptions,
   ProbabilitiesResult,
 } from "../types.js";
 import { nodeFetch } from "./node-fetch.js";
 import { SERVER_PROFILES, type ServerKind } from "./profiles.js";
+import { DEFAULT_MAX_RESPONSE_BYTES, limitResponses } from "./response-limits.js";
+import { streamed } from "./streamed.js";
 import {
   AnswerError,
+  checkedAnswer,
   checkedChoices,
   choiceFrom,
+  usageFrom,
   type WireChoice,
-  type WireLogprobs,
   wireTokens,
 } from "./wire.js";
 
@@ -40,11 +48,17 @@ export interface OpenAICompatibleOptions {
   /** Requests in flight per endpoint. Default 64. */
   concurrency?: number;
   maxRetries?: number;
-  /** Per-request timeout in ms. Default 10 minutes (long verification chains). */
+  /** Per-request timeout in ms, from the request to the answer's last byte. Default 10 minutes (long verification chains). */
   timeoutMs?: number;
+  /**
+   * Bytes one answer may have, streamed or not (default 64 MiB): past it the request fails with
+   * `malformed_response` and the connection is closed, so a runaway server cannot exhaust memory.
+   */
+  maxResponseBytes?: number;
   /** Server-specific fields sent with every request (vLLM / SGLang extras such as top_k). */
   extraBody?: Record<string, unknown>;
   eosToken?: string;
+  /** The transport (default: keep-alive `node:http`); its responses are bounded by the same limits. */
   fetch?: typeof fetch;
 }
 
@@ -91,14 +105,19 @@ export class OpenAICompatibleEngine implements EngineV1 {
 
   static async create(options: OpenAICompatibleOptions): Promise<OpenAICompatibleEngine> {
     if (options.baseURLs.length === 0) throw new EngineError("no server URL given");
+    const limits = {
+      timeoutMs: options.timeoutMs ?? 600_000,
+      maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+    };
     const endpoints: Endpoint[] = options.baseURLs.map((url) => ({
       url,
       client: new OpenAI({
         baseURL: url,
         apiKey: options.apiKey ?? "none",
         maxRetries: options.maxRetries ?? 4,
-        timeout: options.timeoutMs ?? 600_000,
-        fetch: options.fetch ?? nodeFetch(options.concurrency ?? DEFAULT_WINDOW),
+        // the client's timer covers the wait for the headers; `limits` the body after them
+        timeout: limits.timeoutMs,
+        fetch: limitResponses(options.fetch ?? nodeFetch(options.concurrency ?? DEFAULT_WINDOW), url, limits),
       }),
       limit: pLimit(options.concurrency ?? DEFAULT_WINDOW),
       inFlight: 0,
@@ -192,54 +211,71 @@ export class OpenAICompatibleEngine implements EngineV1 {
       ...(topK > 0 ? { logprobs: topK } : {}),
       ...this.options.extraBody,
     };
-    const res = await this.withMalformedRetries(() =>
-      this.call(async (client, url) => {
-        const raw = request.onDelta
-          ? await streamed(client, body, request.onDelta, request.signal)
-          : await client.completions.create(
-              body as OpenAI.CompletionCreateParamsNonStreaming,
-              request.signal ? { signal: request.signal } : {},
-            );
-        const stopField = SERVER_PROFILES[this.kind].stopField;
-        const choices = checkedChoices(url, raw.choices, n).map((c: WireChoice) =>
-          choiceFrom(c, wireTokens(url, c.logprobs ?? null), stopField),
-        );
-        return { choices, usage: raw.usage };
-      }, request.signal),
+    // a delta passed on cannot be taken back: once one is, a failed answer is not asked again
+    let delivered = false;
+    const onDelta =
+      request.onDelta &&
+      ((d: CompletionDelta) => {
+        delivered = true;
+        request.onDelta!(d);
+      });
+    const profile = SERVER_PROFILES[this.kind];
+    const { choices, usage } = await this.withMalformedRetries(
+      () =>
+        this.call(async (client, url) => {
+          const answer = onDelta
+            ? await streamed(client, url, body, {
+                n,
+                continuousUsage: profile.continuousUsage,
+                onDelta,
+                ...(request.signal ? { signal: request.signal } : {}),
+              })
+            : await this.answer(client, url, body, request.signal);
+          const choices = checkedChoices(url, answer.choices, n).map((c: WireChoice) =>
+            choiceFrom(c, wireTokens(url, c.logprobs ?? null), profile.stopField),
+          );
+          return { choices, usage: answer.usage };
+        }, request.signal),
+      () => !delivered,
     );
-    const choices = res.choices;
-    const usage = res.usage;
-    const cached =
-      (usage as { prompt_tokens_details?: { cached_tokens?: number } } | undefined)?.prompt_tokens_details
-        ?.cached_tokens ?? 0;
-    const completion = usage?.completion_tokens ?? 0;
     // the server counts generated tokens in total; spread them over choices that had no logprobs
-    if (choices.every((c) => c.generatedTokens === 0) && completion > 0)
-      for (const c of choices) c.generatedTokens = Math.round(completion / choices.length);
-    const count = (x: unknown) => (typeof x === "number" && Number.isFinite(x) && x > 0 ? Math.round(x) : 0);
-    return {
-      choices,
-      usage: {
-        promptTokens: Math.max(0, count(usage?.prompt_tokens) - count(cached)),
-        reusedPromptTokens: count(cached),
-        generatedTokens: count(completion),
-      },
-    };
+    if (choices.every((c) => c.generatedTokens === 0) && usage.generatedTokens > 0)
+      for (const c of choices) c.generatedTokens = Math.round(usage.generatedTokens / choices.length);
+    return { choices, usage };
+  }
+
+  /** A non-streamed answer, its body checked to be a completion object. */
+  private async answer(
+    client: OpenAI,
+    url: string,
+    body: Record<string, unknown>,
+    signal: AbortSignal | undefined,
+  ): Promise<{ choices: unknown; usage: EngineUsage }> {
+    const raw = checkedAnswer(
+      url,
+      await client.completions.create(
+        body as unknown as OpenAI.CompletionCreateParamsNonStreaming,
+        signal ? { signal } : {},
+      ),
+    );
+    return { choices: raw.choices, usage: usageFrom(raw.usage) };
   }
 
   /**
-   * Asks again after an answer that could not be used — malformed, or a generation the server
-   * aborted (up to `MALFORMED_RETRIES` times). Transport failures are the client's to retry.
+   * Asks again after an answer that could not be used — malformed, cut off, or a generation the
+   * server aborted (up to `MALFORMED_RETRIES` times) — while `mayRetry` allows (no delta passed on
+   * yet). An answer past the response cap is not asked again: it would be as large. Transport
+   * failures are the client's to retry.
    */
-  private async withMalformedRetries<T>(attempt: () => Promise<T>): Promise<T> {
+  private async withMalformedRetries<T>(attempt: () => Promise<T>, mayRetry: () => boolean): Promise<T> {
     for (let tries = 0; ; tries++) {
       try {
         return await attempt();
       } catch (error) {
         const again =
           error instanceof AnswerError ||
-          (EngineError.isInstance(error) && error.code === "malformed_response");
-        if (!again || tries >= MALFORMED_RETRIES) throw error;
+          (EngineError.isInstance(error) && error.code === "malformed_response" && error.isRetryable);
+        if (!again || tries >= MALFORMED_RETRIES || !mayRetry()) throw error;
       }
     }
   }
@@ -275,66 +311,6 @@ export class OpenAICompatibleEngine implements EngineV1 {
       usage: res.usage,
     };
   }
-}
-
-/**
- * A completion streamed as server-sent events (`stream: true`), each text delta passed on as it
- * arrives, assembled into the answer a non-streamed request gets (choices, logprobs, finish and
- * stop fields, usage), which is then checked as strictly. The server holds back stop strings
- * itself, so its deltas are final text.
- */
-async function streamed(
-  client: OpenAI,
-  body: Record<string, unknown>,
-  onDelta: (delta: CompletionDelta) => void,
-  signal: AbortSignal | undefined,
-): Promise<{ choices: WireChoice[]; usage?: OpenAI.CompletionUsage }> {
-  const stream = await client.completions.create(
-    {
-      ...body,
-      stream: true,
-      stream_options: { include_usage: true },
-    } as OpenAI.CompletionCreateParamsStreaming,
-    signal ? { signal } : {},
-  );
-  const byIndex = new Map<number, WireChoice & { lp: NonNullable<WireLogprobs> }>();
-  let usage: OpenAI.CompletionUsage | undefined;
-  for await (const chunk of stream) {
-    // chunks already received are still read after an abort: stop at once, and close the connection
-    if (signal?.aborted) {
-      stream.controller.abort();
-      throw new EngineError("request aborted", { code: "aborted", cause: signal.reason });
-    }
-    if (chunk.usage) usage = chunk.usage;
-    for (const raw of chunk.choices ?? []) {
-      const c = raw as unknown as WireChoice;
-      const index = c.index ?? 0;
-      let acc = byIndex.get(index);
-      if (!acc) {
-        acc = { index, text: "", finish_reason: null, lp: {} };
-        byIndex.set(index, acc);
-      }
-      if (typeof c.text === "string" && c.text) {
-        acc.text += c.text;
-        onDelta({ index, text: c.text });
-      }
-      const lp = c.logprobs;
-      if (lp?.content) acc.lp.content = [...(acc.lp.content ?? []), ...lp.content];
-      if (lp?.tokens) {
-        acc.lp.tokens = [...(acc.lp.tokens ?? []), ...lp.tokens];
-        acc.lp.token_logprobs = [...(acc.lp.token_logprobs ?? []), ...(lp.token_logprobs ?? [])];
-        acc.lp.top_logprobs = [...(acc.lp.top_logprobs ?? []), ...(lp.top_logprobs ?? [])];
-      }
-      if (c.finish_reason) acc.finish_reason = c.finish_reason;
-      if (c.stop_reason !== undefined) acc.stop_reason = c.stop_reason;
-      if (c.matched_stop !== undefined) acc.matched_stop = c.matched_stop;
-    }
-  }
-  const choices = [...byIndex.values()].map(({ lp, ...c }) => ({
-    ...c,
-    logprobs: lp.tokens || lp.content ? lp : null,
-  }));
-  return { choices, ...(usage ? { usage } : {}) };
 }
 
 /** Any failure of a call as a typed `EngineError`, retryable where the server (or the network) is at fault. */

@@ -13,6 +13,13 @@ export interface ServerProfile {
   stopField: "stop_reason" | "matched_stop" | null;
   /** The server takes `n > 1` in one request; otherwise the engine sends n requests (seeds seed + i). */
   acceptsN: boolean;
+  /**
+   * The server puts its token counts in every streamed chunk when asked
+   * (`stream_options.continuous_usage_stats`, a vLLM and SGLang extension), so a stream stopped
+   * midway still knows its prompt and generated tokens. Others get only a final usage chunk, which
+   * an aborted stream never sees (OpenAI refuses unknown stream options).
+   */
+  continuousUsage: boolean;
 }
 
 const base: EngineCapabilities = {
@@ -31,11 +38,17 @@ export const SERVER_PROFILES: Record<ServerKind, ServerProfile> = {
     capabilities: { ...base, promptLogprobs: true, reportsStopSequence: true },
     stopField: "stop_reason",
     acceptsN: true,
+    continuousUsage: true,
   },
   // SGLang: OpenAI completions with logprobs; reports the matched stop as matched_stop
-  sglang: { capabilities: { ...base, reportsStopSequence: true }, stopField: "matched_stop", acceptsN: true },
+  sglang: {
+    capabilities: { ...base, reportsStopSequence: true },
+    stopField: "matched_stop",
+    acceptsN: true,
+    continuousUsage: true,
+  },
   // llama.cpp server: top logprobs of generated tokens, no prompt logprobs, one sample per request
-  "llama.cpp": { capabilities: base, stopField: null, acceptsN: false },
+  "llama.cpp": { capabilities: base, stopField: null, acceptsN: false, continuousUsage: false },
   // Ollama's OpenAI layer: no logprobs on /v1/completions — P(Yes) needs the vote fallback
   ollama: {
     capabilities: {
@@ -46,7 +59,13 @@ export const SERVER_PROFILES: Record<ServerKind, ServerProfile> = {
     },
     stopField: null,
     acceptsN: false,
+    continuousUsage: false,
   },
   // OpenAI: completions logprobs capped at 5, no stop reason
-  openai: { capabilities: { ...base, topLogprobs: 5, prefixCaching: true }, stopField: null, acceptsN: true },
+  openai: {
+    capabilities: { ...base, topLogprobs: 5, prefixCaching: true },
+    stopField: null,
+    acceptsN: true,
+    continuousUsage: false,
+  },
 };

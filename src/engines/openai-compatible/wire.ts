@@ -6,7 +6,7 @@
  */
 import type { GeneratedToken } from "../../core/step-scores.js";
 import { EngineError } from "../errors.js";
-import type { CompletionChoice } from "../types.js";
+import type { CompletionChoice, EngineUsage } from "../types.js";
 
 /** Completions logprobs: the legacy arrays (vLLM, SGLang, OpenAI), or a `content` list (llama.cpp server). */
 export type WireLogprobs = {
@@ -36,7 +36,7 @@ export class AnswerError extends EngineError {
   }
 }
 
-function malformed(url: string, what: string): EngineError {
+export function malformed(url: string, what: string): EngineError {
   return new AnswerError(`${url} answered with a malformed completion: ${what}`, "malformed_response");
 }
 
@@ -77,6 +77,37 @@ export function wireTokens(url: string, lp: WireLogprobs): GeneratedToken[] | un
         .sort((a, b) => b.logprob - a.logprob);
     return t;
   });
+}
+
+/**
+ * The body of a non-streamed answer as a completion object. An empty body (`content-length: 0`, a
+ * 204), `null`, or anything but an object is the server's malformed answer — never a `TypeError`
+ * on `.choices` that would read as the server being unreachable.
+ */
+export function checkedAnswer(url: string, raw: unknown): { choices?: unknown; usage?: unknown } {
+  if (raw === undefined || raw === null || raw === "")
+    throw malformed(url, `the body was ${raw === null ? "null" : "empty"}`);
+  if (typeof raw !== "object" || Array.isArray(raw)) {
+    const shown = typeof raw === "string" ? `text ${JSON.stringify(raw.slice(0, 60))}` : JSON.stringify(raw);
+    throw malformed(url, `the body was ${shown}, not a completion object`);
+  }
+  return raw;
+}
+
+/** The server's token counts (absent or nonsense fields count 0; cached prompt tokens are reused ones). */
+export function usageFrom(usage: unknown): EngineUsage {
+  const u = (typeof usage === "object" && usage !== null ? usage : {}) as {
+    prompt_tokens?: unknown;
+    completion_tokens?: unknown;
+    prompt_tokens_details?: { cached_tokens?: unknown } | null;
+  };
+  const count = (x: unknown) => (typeof x === "number" && Number.isFinite(x) && x > 0 ? Math.round(x) : 0);
+  const cached = count(u.prompt_tokens_details?.cached_tokens);
+  return {
+    promptTokens: Math.max(0, count(u.prompt_tokens) - cached),
+    reusedPromptTokens: cached,
+    generatedTokens: count(u.completion_tokens),
+  };
 }
 
 /**
