@@ -7,6 +7,7 @@
  *   4. K = 4 chains of one solution: batched (prompt evaluated once, copied into 4 sequences that
  *      decode together) vs sequential (one sequence, one chain after another, prompt reused);
  *      interleaved repetitions, median, from a cold cache each time       (goal ≥ 1.5×; 2 cores allow ~1.2–1.3×)
+ *      and the four decisions that continue the chains (sequential evaluates three chains again)
  * Options: --tokens N (generation length, default 64), --threads N (default 2),
  *          --chain N (tokens per chain in 4, default 256), --reps N (repetitions of 4, default 3).
  * The machine may be shared: the load average is printed beside the numbers.
@@ -154,7 +155,12 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-/** 4. K = 4 chains: batched vs sequential, interleaved, each from a cold cache. */
+/**
+ * 4. K = 4 chains of one solution: batched vs sequential, interleaved (the mode that runs first
+ * alternates), each from a cold cache. Tokens/s counts the whole request (the prompt, evaluated once
+ * in both modes, included); "decode alone" starts at the first streamed token. Then the four
+ * decisions that continue the chains, as ThinkPRM@4 asks them, timed apart.
+ */
 async function compareBatched(prompt: string) {
   console.log(
     `\nK = 4 chains of ${CHAIN} tokens (temperature 0.6), ${REPS} interleaved repetitions, cold cache each time; load average (1/5/15 min) ${load()}`,
@@ -164,9 +170,9 @@ async function compareBatched(prompt: string) {
     batched: await LlamaCppEngine.create({ modelPath, threads: THREADS, contextSize: 4096, sequences: 4 }),
   };
   type Mode = keyof typeof modes;
-  const rates: Record<Mode, { total: number[]; decode: number[] }> = {
-    sequential: { total: [], decode: [] },
-    batched: { total: [], decode: [] },
+  const stats: Record<Mode, { rate: number[]; decode: number[]; verify: number[] }> = {
+    sequential: { rate: [], decode: [], verify: [] },
+    batched: { rate: [], decode: [], verify: [] },
   };
   const run = async (mode: Mode, rep: number) => {
     const engine = modes[mode];
@@ -183,42 +189,44 @@ async function compareBatched(prompt: string) {
         firstToken ??= process.hrtime.bigint();
       },
     });
-    const total = seconds(t);
-    const decode = total - Number((firstToken ?? t) - t) / 1e9;
+    const chains = seconds(t);
+    const decode = chains - Number((firstToken ?? t) - t) / 1e9;
     const generated = r.usage.generatedTokens;
-    rates[mode].total.push(generated / total);
-    rates[mode].decode.push(generated / decode);
-    return { r, total, decode, generated };
+    const d = process.hrtime.bigint();
+    let decisionTokens = 0;
+    for (const c of r.choices) {
+      const p = `${prompt}${c.text}\n</think>\nIs the solution correct?`;
+      decisionTokens += (await engine.nextTokenProbabilities(p, [" Yes", " No"])).usage.promptTokens;
+    }
+    const decisions = seconds(d);
+    stats[mode].rate.push(generated / chains);
+    stats[mode].decode.push(generated / decode);
+    stats[mode].verify.push(chains + decisions);
+    return { r, chains, decode, generated, decisions, decisionTokens };
   };
   for (let rep = 0; rep < REPS; rep++) {
     const order: Mode[] = rep % 2 === 0 ? ["sequential", "batched"] : ["batched", "sequential"];
     const line: string[] = [];
     for (const mode of order) {
-      const { r, total, decode, generated } = await run(mode, rep);
+      const { r, chains, decode, generated, decisions, decisionTokens } = await run(mode, rep);
       line.push(
-        `${mode} ${total.toFixed(1)} s, ${(generated / total).toFixed(2)} tok/s (decode alone ${(generated / decode).toFixed(2)})`,
+        `${mode} ${chains.toFixed(1)} s, ${(generated / chains).toFixed(2)} tok/s (decode alone ${(generated / decode).toFixed(2)}), decisions ${decisions.toFixed(1)} s`,
       );
-      if (rep === 0) {
-        // what each mode evaluates: the prompt, then the decisions that continue the four chains
-        let decision = 0;
-        for (const c of r.choices) {
-          const p = `${prompt}${c.text}\n</think>\nIs the solution correct?`;
-          decision += (await modes[mode].nextTokenProbabilities(p, [" Yes", " No"])).usage.promptTokens;
-        }
+      if (rep === 0)
         console.log(
-          `  ${mode}: prompt tokens evaluated ${r.usage.promptTokens} (reused ${r.usage.reusedPromptTokens}), ${generated} generated; the 4 decisions then evaluate ${decision}`,
+          `  ${mode}: prompt tokens evaluated ${r.usage.promptTokens} (reused ${r.usage.reusedPromptTokens}), ${generated} generated; the 4 decisions then evaluate ${decisionTokens}`,
         );
-      }
     }
     console.log(`  rep ${rep + 1}: ${line.join(" | ")}; load ${load()}`);
   }
   for (const engine of Object.values(modes)) await engine.close();
-  const ratio = median(rates.batched.total) / median(rates.sequential.total);
-  const decodeRatio = median(rates.batched.decode) / median(rates.sequential.decode);
+  const m = (mode: Mode, key: "rate" | "decode" | "verify") => median(stats[mode][key]);
   console.log(
-    `  median tok/s: sequential ${median(rates.sequential.total).toFixed(2)}, batched ${median(rates.batched.total).toFixed(2)}; decode alone ${decodeRatio.toFixed(2)}x; load average ${load()}`,
+    `  median: sequential ${m("sequential", "rate").toFixed(2)} tok/s, batched ${m("batched", "rate").toFixed(2)} tok/s; decode alone ${(m("batched", "decode") / m("sequential", "decode")).toFixed(2)}x; chains + decisions ${m("sequential", "verify").toFixed(1)} s vs ${m("batched", "verify").toFixed(1)} s (${(m("sequential", "verify") / m("batched", "verify")).toFixed(2)}x faster); load average ${load()}`,
   );
-  console.log(`batched K=4: ${ratio.toFixed(2)}x the tokens/s of sequential decoding`);
+  console.log(
+    `batched K=4: ${(m("batched", "rate") / m("sequential", "rate")).toFixed(2)}x the tokens/s of sequential decoding`,
+  );
 }
 
 await main();
