@@ -11,6 +11,7 @@ import { BUILTIN_CHAT_TEMPLATES } from "../../src/engines/chat-template.js";
 import { runEngineConformance } from "../../src/engines/conformance.js";
 import { defaultSequences } from "../../src/engines/llama-cpp/batch.js";
 import { LlamaCppEngine } from "../../src/engines/llama-cpp/engine.js";
+import { stepSeed } from "../../src/engines/llama-cpp/generate.js";
 import { makeTinyModel } from "../../src/engines/llama-cpp/test-models.js";
 import type { CompletionDelta } from "../../src/engines/types.js";
 import { ThinkPrmVerifier } from "../../src/verifier/thinkprm-verifier.js";
@@ -216,5 +217,27 @@ describe("the default number of sequences", () => {
     const e = await LlamaCppEngine.create({ modelPath: tiny, threads: 1, contextSize: 2048 });
     expect(e.sequenceCount).toBe(4);
     await e.close();
+  });
+});
+
+describe("seeds of the samplers a sample makes along the way", () => {
+  it("step 0 keeps the seed; later steps get distinct 31-bit seeds", () => {
+    expect(stepSeed(7, 0)).toBe(7);
+    const seeds = Array.from({ length: 2000 }, (_, step) => stepSeed(7, step + 1));
+    expect(new Set(seeds).size).toBe(seeds.length);
+    for (const s of seeds) expect(s >= 0 && s < 2 ** 31 && Number.isInteger(s)).toBe(true);
+    expect(stepSeed(8, 1)).not.toBe(stepSeed(7, 1));
+  });
+});
+
+describe("one sample is the same whatever the number of sequences", () => {
+  it("n = 1, seeded: one sequence and four draw the same text", async () => {
+    const texts = [];
+    for (const sequences of [1, 4]) {
+      const e = await engine(sequences);
+      texts.push((await e.complete({ ...request, n: 1 })).choices[0]!.text);
+      await e.close();
+    }
+    expect(texts[1]).toBe(texts[0]);
   });
 });

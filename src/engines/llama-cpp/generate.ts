@@ -37,13 +37,19 @@ export async function generateSample(ctx: SampleContext, job: SampleJob) {
   const { model } = ctx;
   const { seq, request, seed, barrier } = job;
   const temperature = request.temperature ?? 0;
-  const sampling = {
+  /**
+   * The sampler settings for a sampler created after `step` tokens. node-llama-cpp makes a new
+   * sampler for every `controlledEvaluate` and every `evaluate` loop, seeded afresh: with one seed
+   * for all, each verdict (and every token of the slow path, and the text after each verdict) would
+   * be drawn with the same random numbers again. Step 0 keeps the seed itself.
+   */
+  const sampling = (step: number) => ({
     temperature,
     topK: 0,
     topP: request.topP ?? 1,
     minP: 0,
-    ...(seed === undefined ? {} : { seed }),
-  };
+    ...(seed === undefined ? {} : { seed: stepSeed(seed, step) }),
+  });
   const stops = request.stop ?? [];
   const longestStop = stops.reduce((m, s) => Math.max(m, s.length), 0);
   const topK = Math.min(request.topLogprobs ?? 0, ctx.maxTopLogprobs);
@@ -94,7 +100,7 @@ export async function generateSample(ctx: SampleContext, job: SampleJob) {
       await barrier?.arrive();
       const out = await seq.controlledEvaluate([
         ...input.slice(0, -1),
-        [input.at(-1)!, { generateNext: { token: true, probabilities: true, options: sampling } }],
+        [input.at(-1)!, { generateNext: { token: true, probabilities: true, options: sampling(generated) } }],
       ]);
       const r = out.at(-1)?.next;
       const t = r?.token;
@@ -111,7 +117,7 @@ export async function generateSample(ctx: SampleContext, job: SampleJob) {
     generation: for (;;) {
       // fast path: the sequence's own generator; it stops by itself at an end-of-generation token
       await barrier?.arrive();
-      const loop = seq.evaluate(next, sampling); // no repeat penalty: evaluate applies none unless asked
+      const loop = seq.evaluate(next, sampling(generated)); // no repeat penalty: evaluate applies none unless asked
       probeToken = undefined;
       for await (const token of loop) {
         if (request.signal?.aborted) break generation;
@@ -127,7 +133,7 @@ export async function generateSample(ctx: SampleContext, job: SampleJob) {
       // `probeToken` was sampled but not evaluated yet: evaluate it and draw the verdict with its distribution
       await barrier?.arrive();
       const [out] = await seq.controlledEvaluate([
-        [probeToken, { generateNext: { token: true, probabilities: true, options: sampling } }],
+        [probeToken, { generateNext: { token: true, probabilities: true, options: sampling(generated) } }],
       ]);
       const chosen = out?.next.token;
       if (chosen === undefined || chosen === null || model.isEogToken(chosen)) break;
@@ -145,4 +151,13 @@ export async function generateSample(ctx: SampleContext, job: SampleJob) {
   if (stopSequence !== undefined) choice.stopSequence = stopSequence;
   if (topK > 0) choice.tokens = text.pieces;
   return { choice, prefix: text.tokenisedPrefix() };
+}
+
+/** A 31-bit seed for the sampler made after `step` tokens of a sample seeded `seed` (step 0: `seed`). */
+export function stepSeed(seed: number, step: number): number {
+  if (step === 0) return seed;
+  let h = (seed ^ Math.imul(step, 0x9e3779b1)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0; // murmur3's finaliser: nearby steps, unrelated seeds
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  return (h ^ (h >>> 16)) >>> 1;
 }
