@@ -23,8 +23,12 @@ const constant = write("constant.gguf", makeConstantModel());
 const engine = (modelPath: string, extra = {}) =>
   LlamaCppEngine.create({ modelPath, threads: 1, contextSize: 2048, ...extra });
 
-runEngineConformance("llama-cpp (tiny generated qwen2)", () => engine(tiny), { timeoutMs: 60_000 });
-runEngineConformance("llama-cpp, 2 parallel sequences", () => engine(tiny, { sequences: 2 }), {
+// one sequence (samples one after another) and two (n = 3 samples: a batched round of 2, then 1);
+// four sequences, the default, run in llama-cpp-batched.test.ts
+runEngineConformance("llama-cpp (tiny generated qwen2), one sequence", () => engine(tiny, { sequences: 1 }), {
+  timeoutMs: 60_000,
+});
+runEngineConformance("llama-cpp, 2 sequences", () => engine(tiny, { sequences: 2 }), {
   timeoutMs: 60_000,
 });
 

@@ -5,11 +5,14 @@
  *   cores makes generation about 100× slower.
  * - No repeat penalty, no injected system prompt: the prompt is the raw text `core/` built, special
  *   tokens parsed.
- * - One context sequence whose KV cache is reused: each call keeps the longest prefix it shares with
- *   what the sequence already holds (the generation prompt, and the chain it generated), so the
- *   decision evaluates only `</think>\nIs the solution correct?`, and best-of-N candidates reuse the
- *   shared instruction and problem.
- * - Calls are serialised (one sequence); `n` samples are drawn one after another, reusing the prompt.
+ * - KV caches are reused: each call runs on the context sequence that shares the longest prefix
+ *   with its prompt (the generation prompt, and the chain generated there) and keeps that prefix, so
+ *   the decision evaluates only `</think>\nIs the solution correct?`, and best-of-N candidates reuse
+ *   the shared instruction and problem.
+ * - `n` samples: with several sequences, the prompt is evaluated once, copied into the others, and
+ *   the samples decode together, one batch per step (`batch.ts`); each sample's chain stays in its
+ *   sequence for the decision that continues it. With one sequence they run one after another.
+ * - Calls are serialised (one KV cache).
  */
 import { randomInt } from "node:crypto";
 import { availableParallelism } from "node:os";
@@ -17,7 +20,6 @@ import { basename } from "node:path";
 import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
 import { findSpecialTokens } from "../../core/special-tokens.js";
 import type { ChatTemplate } from "../chat-template.js";
-import { DeltaEmitter } from "../delta-stream.js";
 import { EngineError } from "../errors.js";
 import { fileDigest } from "../file-digest.js";
 import type {
@@ -29,9 +31,10 @@ import type {
   ProbabilitiesOptions,
   ProbabilitiesResult,
 } from "../types.js";
+import { defaultSequences, LockstepBarrier, rankSequences, SequenceCopier } from "./batch.js";
+import { generateSample, type SampleContext } from "./generate.js";
 import { addedTokenTexts, type GgufHeader, templateFromGgufHeader, validateGguf } from "./gguf-reader.js";
 import { loadNodeLlamaCpp } from "./load.js";
-import { findStop, TextPieces } from "./text-pieces.js";
 
 export interface LlamaCppEngineOptions {
   modelPath: string;
@@ -44,9 +47,11 @@ export interface LlamaCppEngineOptions {
   /** How many top alternatives `topLogprobs` may return; 0 disables. Default 20. */
   maxTopLogprobs?: number;
   /**
-   * Context sequences: with more than one, the `n` samples of a request run concurrently, one per
-   * sequence (each evaluates the prompt itself; llama.cpp batches their tokens). Default 1, which
-   * on a 2-core CPU is as fast or faster (see `npm run bench:engine`).
+   * Context sequences (each holds up to `contextSize` tokens; the KV cache grows with them). With
+   * more than one, the `n` samples of a request evaluate the prompt once and decode together, up to
+   * this many at a time, and each keeps its chain cached for the decision; 1 draws samples one
+   * after another. Default 4, or 2 or 1 where 4 would need more than 2 GiB over one sequence (a
+   * large model at a long context; `defaultSequences`).
    */
   sequences?: number;
   /**
@@ -55,8 +60,6 @@ export interface LlamaCppEngineOptions {
    */
   digestMemoDir?: string;
 }
-
-const BOXED_OPEN = /\\boxed\s*\{\s*(?:\\(?:text|textbf|mathrm)\s*\{\s*)?$/;
 
 /** Serialises async work on the one sequence. */
 class Mutex {
@@ -80,6 +83,11 @@ export class LlamaCppEngine implements EngineV1 {
   /** The texts of the vocabulary's control and user-defined tokens (what plain text must never match). */
   private readonly addedTokens: string[];
   private readonly mutex = new Mutex();
+  private readonly copier = new SequenceCopier();
+  /** When each sequence was last chosen (ties in shared prefix go to the least recently used). */
+  private readonly lastUsed = new Map<LlamaContextSequence, number>();
+  private uses = 0;
+  private readonly sampleContext: SampleContext;
   /**
    * Texts whose tokens are known because this engine produced them (a prompt it tokenised plus what
    * it generated). A later prompt that continues one of them keeps those exact tokens, so the KV
@@ -118,6 +126,11 @@ export class LlamaCppEngine implements EngineV1 {
       plainSpans: true,
       streaming: true,
     };
+    this.sampleContext = {
+      model,
+      contextSize: context.contextSize,
+      maxTopLogprobs: this.capabilities.topLogprobs,
+    };
   }
 
   /** Validates the file, loads the model and makes a context. Throws `EngineError` with the fix on failure. */
@@ -144,7 +157,20 @@ export class LlamaCppEngine implements EngineV1 {
       });
     }
     const contextSize = options.contextSize ?? Math.min(model.trainContextSize || 4096, 16384);
-    const count = Math.max(1, options.sequences ?? 1);
+    const count = Math.max(
+      1,
+      options.sequences ??
+        (await defaultSequences(
+          async (sequences) =>
+            (
+              await model.fileInsights.estimateContextResourceRequirementsV2({
+                contextSize,
+                sequences,
+                modelGpuLayers: 0,
+              })
+            ).cpuRam,
+        )),
+    );
     const context = await model.createContext({ contextSize, threads, sequences: count });
     const sequences = Array.from({ length: count }, () => context.getSequence());
     return new LlamaCppEngine(model, context, sequences, options, threads, digest, header);
@@ -171,6 +197,11 @@ export class LlamaCppEngine implements EngineV1 {
   /** Tokens of a text with this model's tokenizer (e.g. for length filters). */
   tokenCount(text: string): number {
     return this.tokenizePrompt(text).length;
+  }
+
+  /** Context sequences: how many samples of one request decode together. */
+  get sequenceCount(): number {
+    return this.sequences.length;
   }
 
   /** Forgets every cached prefix (for measuring the cost without reuse). */
@@ -250,17 +281,50 @@ export class LlamaCppEngine implements EngineV1 {
   }
 
   /**
-   * Aligns the sequence with `tokens`, keeping the shared prefix, and returns the tokens still to be
+   * Aligns a sequence with `tokens`, keeping the shared prefix, and returns the tokens still to be
    * evaluated (at least one, since generation and probabilities come from the last one) and how many
    * were reused.
    */
-  private async align(tokens: Token[], seq = this.sequences[0]!): Promise<{ rest: Token[]; reused: number }> {
+  private async align(
+    seq: LlamaContextSequence,
+    tokens: Token[],
+  ): Promise<{ rest: Token[]; reused: number }> {
     let { firstDifferentIndex: same } = seq.compareContextTokens(tokens);
     if (same >= tokens.length) same = tokens.length - 1;
     if (same < seq.nextTokenIndex) {
       await seq.eraseContextTokenRanges([{ start: same, end: seq.nextTokenIndex }]);
     }
     return { rest: tokens.slice(same), reused: same };
+  }
+
+  /** The `count` sequences to run `tokens` on, best first (longest shared prefix, then least recently used). */
+  private choose(tokens: Token[], count: number): LlamaContextSequence[] {
+    const chosen = rankSequences(this.sequences, tokens, this.lastUsed)
+      .slice(0, count)
+      .map((r) => r.seq);
+    for (const seq of chosen) this.lastUsed.set(seq, this.uses++);
+    return chosen;
+  }
+
+  /**
+   * Readies `count` sequences to sample from `tokens`: one evaluates the prompt (all but its last
+   * token, what it does not already hold); the others get that state copied unless they hold it
+   * already. Each lane then evaluates only the last prompt token, in the first batched step.
+   */
+  private async prepareLanes(tokens: Token[], count: number) {
+    const [source, ...others] = this.choose(tokens, count);
+    const { rest, reused } = await this.align(source!, tokens);
+    if (count === 1) return [{ seq: source!, input: rest, evaluated: rest.length, reused }];
+    if (rest.length > 1) await source!.evaluateWithoutGeneratingNewTokens(rest.slice(0, -1));
+    const shared = tokens.length - 1;
+    const lanes = [{ seq: source!, input: rest.slice(-1), evaluated: rest.length, reused }];
+    const stale = others.filter((seq) => seq.compareContextTokens(tokens).firstDifferentIndex < shared);
+    await this.copier.copy(source!, stale);
+    for (const seq of others) {
+      const { rest: last } = await this.align(seq, tokens); // drops what follows the shared prompt
+      lanes.push({ seq, input: last, evaluated: last.length, reused: tokens.length - last.length });
+    }
+    return lanes;
   }
 
   complete(request: CompletionRequest): Promise<CompletionResult> {
@@ -273,153 +337,56 @@ export class LlamaCppEngine implements EngineV1 {
         );
       }
       const n = request.n ?? 1;
-      const results: { choice: CompletionChoice; rest: number; reused: number }[] = new Array(n);
-      // sample i runs on sequence i mod S; samples on one sequence run in turn, sequences concurrently
-      const lanes = this.sequences.map(async (seq, lane) => {
-        for (let i = lane; i < n; i += this.sequences.length) {
-          if (request.signal?.aborted)
-            throw new EngineError("request aborted", { cause: request.signal.reason });
-          const { rest, reused } = await this.align(tokens, seq);
-          // no seed: a fresh one per sample (node-llama-cpp's own default is the clock's second,
-          // which repeats the same chain for samples drawn within one second)
-          const seed = request.seed === undefined ? randomInt(2 ** 31) : request.seed + i;
-          const { choice, prefix } = await this.generate(seq, rest, tokens.length, request, seed, i);
-          results[i] = { choice, rest: rest.length, reused };
-          this.remember(
-            request.prompt + prefix.text,
-            [...tokens, ...(prefix.ids as Token[])],
-            request.plainSpans,
-          );
-        }
-      });
-      await Promise.all(lanes);
+      const results: { choice: CompletionChoice; evaluated: number; reused: number }[] = new Array(n);
+      // rounds of up to one sample per sequence, decoding together; one sequence: one at a time
+      const width = Math.min(n, this.sequences.length);
+      for (let first = 0; first < n; first += width) {
+        if (request.signal?.aborted)
+          throw new EngineError("request aborted", { code: "aborted", cause: request.signal.reason });
+        const lanes = await this.prepareLanes(tokens, Math.min(width, n - first));
+        const barrier = lanes.length > 1 ? new LockstepBarrier(lanes.length) : undefined;
+        const settled = await Promise.allSettled(
+          lanes.map(async (lane, j) => {
+            const i = first + j;
+            try {
+              // no seed: a fresh one per sample (node-llama-cpp's own default is the clock's second,
+              // which repeats the same chain for samples drawn within one second)
+              const seed = request.seed === undefined ? randomInt(2 ** 31) : request.seed + i;
+              const { choice, prefix } = await generateSample(this.sampleContext, {
+                seq: lane.seq,
+                input: lane.input,
+                promptLength: tokens.length,
+                request,
+                seed,
+                index: i,
+                barrier,
+              });
+              results[i] = { choice, evaluated: lane.evaluated, reused: lane.reused };
+              this.remember(
+                request.prompt + prefix.text,
+                [...tokens, ...(prefix.ids as Token[])],
+                request.plainSpans,
+              );
+            } finally {
+              barrier?.leave();
+            }
+          }),
+        );
+        // every lane has stopped before the engine takes the next call
+        const failed = settled.find((s) => s.status === "rejected");
+        if (failed) throw failed.reason;
+      }
       const choices = results.map((r) => r.choice);
       return {
         choices,
         usage: {
-          // every sample's own prompt evaluation counts (one sequence reuses it after the first sample)
-          promptTokens: results.reduce((sum, r) => sum + r.rest, 0),
+          // prompt tokens each sample evaluated itself; reused ones came from a cache or a copy
+          promptTokens: results.reduce((sum, r) => sum + r.evaluated, 0),
           reusedPromptTokens: results.reduce((sum, r) => sum + r.reused, 0),
           generatedTokens: choices.reduce((sum, c) => sum + c.generatedTokens, 0),
         },
       };
     });
-  }
-
-  /** One sample: evaluate `input` and generate until EOS, a stop string, maxTokens or the context end. */
-  private async generate(
-    seq: LlamaContextSequence,
-    input: Token[],
-    promptLength: number,
-    request: CompletionRequest,
-    seed: number | undefined,
-    index: number,
-  ) {
-    const temperature = request.temperature ?? 0;
-    const sampling = {
-      temperature,
-      topK: 0,
-      topP: request.topP ?? 1,
-      minP: 0,
-      ...(seed === undefined ? {} : { seed }),
-    };
-    const stops = request.stop ?? [];
-    const longestStop = stops.reduce((m, s) => Math.max(m, s.length), 0);
-    const topK = Math.min(request.topLogprobs ?? 0, this.capabilities.topLogprobs);
-    const text = new TextPieces((t) => this.model.detokenize(t as Token[], false));
-    const contextLeft = this.context.contextSize - promptLength;
-    let generated = 0;
-    let finishReason: CompletionChoice["finishReason"] = "eos";
-    let stopSequence: string | undefined;
-    let next: Token[] = input;
-    let probeToken: Token | undefined;
-    const deltas = new DeltaEmitter(index, stops, request.onDelta);
-
-    const accept = (token: Token, logprob: number, top?: { text: string; logprob: number }[]): boolean => {
-      generated++;
-      const before = text.text.length;
-      text.push(token, logprob, top);
-      const hit = findStop(text.text, stops, before - longestStop + 1);
-      if (hit) {
-        text.truncate(hit.at);
-        finishReason = "stop";
-        stopSequence = hit.stop;
-        return false;
-      }
-      if (generated >= request.maxTokens || generated >= contextLeft - 1) {
-        finishReason = "length";
-        return false;
-      }
-      deltas.update(text.text);
-      return true;
-    };
-
-    const topOf = (probs: Map<Token, number> | undefined) => {
-      const top: { text: string; logprob: number }[] = [];
-      if (probs) {
-        for (const [t, p] of probs) {
-          if (top.length >= topK) break;
-          top.push({ text: this.model.detokenize([t], false), logprob: Math.log(p) });
-        }
-      }
-      return top;
-    };
-
-    if (request.logprobsEveryToken && topK > 0) {
-      // slow path, one token at a time, each with the distribution it was drawn from
-      let input = next;
-      for (;;) {
-        if (request.signal?.aborted) break;
-        const out = await seq.controlledEvaluate([
-          ...input.slice(0, -1),
-          [input.at(-1)!, { generateNext: { token: true, probabilities: true, options: sampling } }],
-        ]);
-        const r = out.at(-1)?.next;
-        const t = r?.token;
-        if (t === undefined || t === null) break;
-        if (this.model.isEogToken(t)) {
-          // the end of sequence was drawn: keep its position's distribution, as servers report it
-          text.pushEnd(Math.log(r?.probabilities?.get(t) ?? 1), topOf(r?.probabilities));
-          break;
-        }
-        if (!accept(t, Math.log(r?.probabilities?.get(t) ?? 1), topOf(r?.probabilities))) break;
-        input = [t];
-      }
-    } else {
-      generation: for (;;) {
-        // fast path: the sequence's own generator; it stops by itself at an end-of-generation token
-        const loop = seq.evaluate(next, sampling); // no repeat penalty: evaluate applies none unless asked
-        probeToken = undefined;
-        for await (const token of loop) {
-          if (request.signal?.aborted) break generation;
-          if (!accept(token, 0)) break generation;
-          if (topK > 0 && BOXED_OPEN.test(text.textWithPending)) {
-            // the next token is a verdict: step out before it is sampled, to read its distribution
-            probeToken = token;
-            break;
-          }
-        }
-        if (probeToken === undefined) break; // EOS
-        // `probeToken` was sampled but not evaluated yet: evaluate it and draw the verdict with its distribution
-        const [out] = await seq.controlledEvaluate([
-          [probeToken, { generateNext: { token: true, probabilities: true, options: sampling } }],
-        ]);
-        const chosen = out?.next.token;
-        if (chosen === undefined || chosen === null || this.model.isEogToken(chosen)) break;
-        const probs = out?.next.probabilities;
-        if (!accept(chosen, Math.log(probs?.get(chosen) ?? 1), topOf(probs))) break;
-        next = [chosen];
-      }
-    }
-    text.finish();
-    // a cancelled generation is no sample: its partial text must not pass for a finished chain
-    if (request.signal?.aborted)
-      throw new EngineError("request aborted", { code: "aborted", cause: request.signal.reason });
-    deltas.finish(text.text);
-    const choice: CompletionChoice = { text: text.text, finishReason, generatedTokens: generated };
-    if (stopSequence !== undefined) choice.stopSequence = stopSequence;
-    if (topK > 0) choice.tokens = text.pieces;
-    return { choice, prefix: text.tokenisedPrefix() };
   }
 
   nextTokenProbabilities(
@@ -433,7 +400,8 @@ export class LlamaCppEngine implements EngineV1 {
       const tokens = this.tokenizePrompt(prompt, options.plainSpans);
       const ids = candidates.map((c) => this.model.tokenize(c, false));
       const single = ids.every((t) => t.length === 1) && new Set(ids.map((t) => t[0])).size === ids.length;
-      const { rest, reused } = await this.align(tokens);
+      const [seq] = this.choose(tokens, 1) as [LlamaContextSequence];
+      const { rest, reused } = await this.align(seq, tokens);
       const usage = { promptTokens: rest.length, reusedPromptTokens: reused, generatedTokens: 0 };
       if (single && this.options.decisionProbabilities !== "absolute") {
         // equal bias on every candidate + top-k = their count: the sampler renormalises over exactly
@@ -441,7 +409,7 @@ export class LlamaCppEngine implements EngineV1 {
         const { TokenBias } = await loadNodeLlamaCpp();
         const bias = new TokenBias(this.model.tokenizer);
         for (const [t] of ids) bias.set(t!, { logit: 100 });
-        const out = await this.sequences[0]!.controlledEvaluate([
+        const out = await seq.controlledEvaluate([
           ...rest.slice(0, -1),
           [
             rest.at(-1)!,
@@ -466,10 +434,10 @@ export class LlamaCppEngine implements EngineV1 {
       const results = [];
       for (const [i, text] of candidates.entries()) {
         const cand = ids[i]!;
-        const { rest: r } = i === 0 ? { rest } : await this.align(tokens);
+        const { rest: r } = i === 0 ? { rest } : await this.align(seq, tokens);
         const input = [...r, ...cand.slice(0, -1)];
         const marks = new Set(Array.from({ length: cand.length }, (_, k) => input.length - cand.length + k));
-        const out = await this.sequences[0]!.controlledEvaluate(
+        const out = await seq.controlledEvaluate(
           input.map((t, k) => (marks.has(k) ? [t, { generateNext: { probabilities: true } }] : t)),
         );
         let logprob: number | null = 0;
@@ -484,6 +452,7 @@ export class LlamaCppEngine implements EngineV1 {
   }
 
   async close(): Promise<void> {
+    this.copier.dispose();
     await this.context.dispose();
     await this.model.dispose();
   }
