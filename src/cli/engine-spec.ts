@@ -175,9 +175,18 @@ export async function resolveEngine(io: CliIo, spec: string, flags: EngineFlags 
         throw new CliError((error as Error).message);
       }
     }
+    // learn branch: the synthetic task's rule-based teacher (src/synth/synthetic/); one constructor call
+    case "synthetic-teacher": {
+      const { SyntheticTeacherEngine } = await import("../synth/synthetic/teacher.js");
+      try {
+        return SyntheticTeacherEngine.fromSpec(arg);
+      } catch (error) {
+        throw new CliError((error as Error).message);
+      }
+    }
     default:
       throw new CliError(
-        `unknown --engine "${spec}". Available: llama-cpp[:<model.gguf>], openai:<url>, scripted:<script.json>`,
+        `unknown --engine "${spec}". Available: llama-cpp[:<model.gguf>], openai:<url>, scripted:<script.json>, synthetic-teacher[:<options>]`,
       );
   }
 }

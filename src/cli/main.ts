@@ -433,6 +433,32 @@ function buildProgram(io: CliIo) {
     .requiredOption("-o, --out <path>", "where to write it (a folder for hf-tiny)")
     .option("--seed <n>", "tiny: weight seed", int("--seed", 0), 1)
     .action(async (opts) => (await import("./commands/make-model.js")).runMakeModel(io, opts));
+  // the synthetic task of `npm run bench:learn` (src/synth/synthetic/)
+  dev
+    .command("synthetic-task")
+    .description(
+      "write the column-addition task: labelled prefixes for synth (train.jsonl) and a held-out set in ProcessBench's format",
+    )
+    .requiredOption("-o, --out <dir>", "the folder to write")
+    .option("--seed <n>", "the seed every draw comes from", int("--seed", 0), 1)
+    .option("--train <n>", "training solutions (one prefix each)", int("--train", 1), 3000)
+    .option("--held-out <n>", "held-out solutions", int("--held-out", 1), 200)
+    .option("--digits <list>", "digits per addend, drawn from this list", "2,3")
+    .option("--error-rate <p>", "share of solutions with one wrong column", num("--error-rate", 0, 1), 0.5)
+    .option(
+      "--truncate-at-error <p>",
+      "share of wrong training solutions cut after the error (PRM800K's prefixes)",
+      num("--truncate-at-error", 0, 1),
+      0.5,
+    )
+    .option(
+      "--partial <p>",
+      "share of right training solutions cut before the answer",
+      num("--partial", 0, 1),
+      0.15,
+    )
+    .option("--json", "one JSON line: the options, files and their hashes")
+    .action(async (opts) => (await import("./commands/synthetic-task.js")).runSyntheticTask(io, opts));
 
   return program;
 }
