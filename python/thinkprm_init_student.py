@@ -10,12 +10,14 @@ Qwen2's pre-tokenizer (the same splitting rule llama.cpp applies for `qwen2` GGU
 cut text identically): its merges cover the fixed ThinkPRM instruction and chat template, which then
 cost one token per word instead of one per byte, and every digit stays its own token. The special
 tokens are those of DeepSeek-R1-Distill-Qwen's chat template (what ThinkPRM is trained with):
-BOS, EOS, `<｜User｜>`, `<｜Assistant｜>` (special) and `<think>`, `</think>` (ordinary added tokens,
-so they are printed when generated, as in R1's tokenizer).
+BOS, EOS, `<｜User｜>`, `<｜Assistant｜>`, `<|endoftext|>` (special) and `<think>`, `</think>`
+(ordinary added tokens, so they are printed when generated, as in R1's tokenizer). The file is
+one that transformers' Qwen2Tokenizer loads and saves back unchanged (same vocabulary, NFC
+normaliser), so the trained checkpoint's vocabulary still matches its embedding.
 
 Everything is a function of the corpus and --seed: the same command writes the same folder.
 
-Corpus: `trl.jsonl` from `thinkprm export` (prompt + completion per line). The inference prompt's
+Corpus: `trl.jsonl` files from `thinkprm export` (prompt + completion per line). The inference prompt's
 assistant prefix (`<think>\\n\\nLet's verify step by step:`) is added to the corpus too, so that its
 pieces are tokens the model has seen.
 
@@ -32,6 +34,9 @@ EOS = "<｜end▁of▁sentence｜>"
 USER = "<｜User｜>"
 ASSISTANT = "<｜Assistant｜>"
 THINK_OPEN, THINK_CLOSE = "<think>", "</think>"
+# Qwen2's own special token: transformers' Qwen2Tokenizer adds it (as unk) when a vocabulary lacks
+# it, which would grow the vocabulary past the embedding after the first save
+ENDOFTEXT = "<|endoftext|>"
 # Qwen2's pre-tokenizer (tokenizer.json of Qwen2 / R1-Distill-Qwen; llama.cpp's LLAMA_VOCAB_PRE_TYPE_QWEN2)
 QWEN2_SPLIT = r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
 # pieces the verifier must read or write as single tokens (the decision is read from one token)
@@ -40,7 +45,9 @@ MUST_BE_ONE_TOKEN = [" Yes", " No", "{correct", "{incorrect"]
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--corpus", required=True, help="trl.jsonl from `thinkprm export`")
+    p.add_argument("--corpus", required=True, action="append",
+                   help="trl.jsonl from `thinkprm export` (repeat to pool several sets under one tokenizer)")
+    p.add_argument("--chat-template", help="a Jinja chat template file to store with the tokenizer")
     p.add_argument("--out", required=True, help="the checkpoint folder to write")
     p.add_argument("--vocab-size", type=int, default=1024, help="upper bound; BPE stops when nothing is left to merge")
     p.add_argument("--hidden", type=int, default=128)
@@ -73,9 +80,10 @@ def read_corpus(path):
 
 
 def build_tokenizer(pairs, vocab_size):
-    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
+    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 
     tok = Tokenizer(models.BPE())
+    tok.normalizer = normalizers.NFC()  # as Qwen2's tokenizer.json (llama.cpp applies none; a no-op on ASCII)
     tok.pre_tokenizer = pre_tokenizers.Sequence([
         pre_tokenizers.Split(Regex(QWEN2_SPLIT), behavior="isolated"),
         pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
@@ -84,7 +92,7 @@ def build_tokenizer(pairs, vocab_size):
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size,
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        special_tokens=[BOS, EOS, USER, ASSISTANT],
+        special_tokens=[BOS, EOS, USER, ASSISTANT, ENDOFTEXT],
         show_progress=False,
     )
     corpus = []
@@ -103,7 +111,7 @@ def build_tokenizer(pairs, vocab_size):
 
 def main(argv=None):
     args = parse_args(argv)
-    pairs = read_corpus(args.corpus)
+    pairs = [pair for path in args.corpus for pair in read_corpus(path)]
     tok = build_tokenizer(pairs, args.vocab_size)
     lengths = [(len(tok.encode(p, add_special_tokens=False).ids), len(tok.encode(c, add_special_tokens=False).ids)) for p, c in pairs]
     stats = {
@@ -124,13 +132,20 @@ def main(argv=None):
         sys.exit(f"an example has {stats['max_tokens']} tokens, more than --context {args.context}")
     torch.manual_seed(args.seed)
     os.makedirs(args.out, exist_ok=True)
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, bos_token=BOS, eos_token=EOS, pad_token=EOS)
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, bos_token=BOS, eos_token=EOS, pad_token=EOS, unk_token=ENDOFTEXT)
+    template = None
+    if args.chat_template:
+        with open(args.chat_template, encoding="utf-8") as f:
+            template = f.read()
+        fast.chat_template = template
     fast.save_pretrained(args.out)
     # a plain tokenizer class, so that loaders use tokenizer.json as it is (no model-specific rebuild)
     cfg_path = os.path.join(args.out, "tokenizer_config.json")
     with open(cfg_path, encoding="utf-8") as f:
         tok_cfg = json.load(f)
     tok_cfg.update(tokenizer_class="PreTrainedTokenizerFast", add_bos_token=False, add_eos_token=False)
+    if template is not None:
+        tok_cfg["chat_template"] = template  # also here, for readers that look only in tokenizer_config.json
     with open(cfg_path, "w", encoding="utf-8") as f:
         json.dump(tok_cfg, f, indent=1, ensure_ascii=False)
 

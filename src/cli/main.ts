@@ -437,14 +437,19 @@ function buildProgram(io: CliIo) {
   dev
     .command("synthetic-task")
     .description(
-      "write the column-addition task: labelled prefixes for synth (train.jsonl) and a held-out set in ProcessBench's format",
+      "write the last-digit task (bench:learn): labelled prefixes for synth (train.jsonl) and a held-out set in ProcessBench's format",
     )
     .requiredOption("-o, --out <dir>", "the folder to write")
     .option("--seed <n>", "the seed every draw comes from", int("--seed", 0), 1)
     .option("--train <n>", "training solutions (one prefix each)", int("--train", 1), 3000)
     .option("--held-out <n>", "held-out solutions", int("--held-out", 1), 200)
-    .option("--digits <list>", "digits per addend, drawn from this list", "2,3")
-    .option("--error-rate <p>", "share of solutions with one wrong column", num("--error-rate", 0, 1), 0.5)
+    .option("--addends <list>", "how many one-digit numbers a problem adds, drawn from this list", "3,4,5")
+    .option(
+      "--error-rate <p>",
+      "share of training solutions with one wrong step (the held-out set: always half)",
+      num("--error-rate", 0, 1),
+      0.75,
+    )
     .option(
       "--truncate-at-error <p>",
       "share of wrong training solutions cut after the error (PRM800K's prefixes)",

@@ -1,36 +1,35 @@
 import { describe, expect, it } from "vitest";
 import { buildTeacherMessage } from "../../src/core/judge-prompts.js";
-import { lcg } from "../../src/core/seeded-random.js";
 import { buildThinkPrmUserMessage } from "../../src/core/thinkprm-prompt.js";
 import { EngineError } from "../../src/engines/errors.js";
 import { judgeChain } from "../../src/synth/filters.js";
 import {
-  checkAddition,
+  checkSum,
   DEFAULT_TEACHER_MISTAKES,
-  generateAdditions,
+  generateSums,
   parseTeacherOptions,
   readPrompt,
   SyntheticTeacherEngine,
+  seededStream,
   syntheticTask,
   teacherChain,
-  writeAddition,
+  writeSum,
 } from "../../src/synth/synthetic/index.js";
 
 const NO_MISTAKES = { miss: 0, falseAlarm: 0, blameLast: 0, formatSlip: 0 };
 
-describe("column-addition task", () => {
-  it("writes a right solution column by column, ones first, with the carries", () => {
-    expect(writeAddition(47, 38)).toEqual({
-      steps: ["Ones: 7+8+0=15.", "Tens: 4+3+1=8.", "The answer is 85."],
-      answer: "85",
+describe("last-digit task", () => {
+  it("works the sum one addition at a time, keeping the last digit", () => {
+    expect(writeSum([9, 3, 6])).toEqual({
+      steps: ["9+3=12, last digit 2.", "2+6=8, last digit 8.", "The answer is 8."],
+      answer: 8,
     });
-    expect(writeAddition(95, 17).steps).toEqual(["Ones: 5+7+0=12.", "Tens: 9+1+1=11.", "The answer is 112."]);
   });
 
-  it("a slip makes one column wrong; the later columns follow the wrong value, so the answer is wrong", () => {
-    const { steps, answer } = writeAddition(47, 38, { column: 0, delta: -2 });
-    expect(steps).toEqual(["Ones: 7+8+0=13.", "Tens: 4+3+1=8.", "The answer is 83."]);
-    expect(answer).not.toBe(String(47 + 38));
+  it("a slip makes one step wrong; later steps continue from it, so the answer is wrong", () => {
+    const { steps, answer } = writeSum([9, 3, 6], { step: 0, delta: -1 });
+    expect(steps).toEqual(["9+3=11, last digit 1.", "1+6=7, last digit 7.", "The answer is 7."]);
+    expect(answer).not.toBe((9 + 3 + 6) % 10);
   });
 
   it("is a function of the seed, and the held-out problems never appear in training", () => {
@@ -50,38 +49,48 @@ describe("column-addition task", () => {
       if (first >= 0) expect(r.labels.slice(first).every((l) => l === "-")).toBe(true);
       expect(r.labels).toHaveLength(r.steps.length);
     }
+    // held out: about half wrong, errors at every position a solution has
     const wrong = task.heldOut.filter((r) => r.label >= 0);
-    // about half wrong (errorRate 0.5), errors in every column position
     expect(wrong.length / task.heldOut.length).toBeGreaterThan(0.4);
     expect(wrong.length / task.heldOut.length).toBeLessThan(0.6);
-    expect(new Set(wrong.map((r) => r.label))).toEqual(new Set([0, 1, 2]));
+    expect(new Set(wrong.map((r) => r.label))).toEqual(new Set([0, 1, 2, 3]));
     for (const r of task.heldOut) expect(r.final_answer_correct).toBe(r.label === -1);
-    // the training prefixes mix PRM800K's shape (ending at the error) with whole solutions
-    const cut = task.train.filter(
-      (r) => r.labels.at(-1) === "-" && r.labels.indexOf("-") === r.labels.length - 1,
-    );
+    // training: three in four wrong by default; PRM800K's shape (ending at the error) and whole solutions
+    const wrongTrain = task.train.filter((r) => r.labels.includes("-"));
+    expect(wrongTrain.length / task.train.length).toBeGreaterThan(0.68);
+    expect(wrongTrain.length / task.train.length).toBeLessThan(0.82);
+    const cut = wrongTrain.filter((r) => r.labels.indexOf("-") === r.labels.length - 1);
     const whole = task.train.filter((r) => r.steps.at(-1)?.startsWith("The answer is"));
-    expect(cut.length).toBeGreaterThan(50);
-    expect(whole.length).toBeGreaterThan(300);
+    expect(cut.length).toBeGreaterThan(150);
+    expect(whole.length).toBeGreaterThan(250);
+  });
+
+  it("refuses to loop forever when the problem space is too small", () => {
+    expect(() => generateSums(200, 1, "x", { addends: [2] })).toThrow(/only 81 distinct problems/);
   });
 });
 
 describe("the rule-based check", () => {
   it("finds exactly the first wrong step of every generated solution", () => {
-    for (const s of generateAdditions(500, 7, "check", { digits: [1, 2, 3, 4] })) {
-      const c = checkAddition(s.a, s.b, s.steps);
-      const firstWrong = c.steps.findIndex((x) => !x.right);
-      expect(firstWrong).toBe(s.firstError);
+    for (const s of generateSums(500, 7, "check", { addends: [2, 3, 4, 5, 6] })) {
+      const c = checkSum(s.addends, s.steps);
+      expect(c.steps.findIndex((x) => !x.right)).toBe(s.firstError);
       expect(c.finalAnswerRight).toBe(s.finalAnswerCorrect);
     }
   });
 
-  it("catches what a slip in the sum does not: wrong digits, a wrong carry, a wrong answer, nonsense", () => {
-    const c = checkAddition(47, 38, ["Ones: 7+9+0=16.", "Tens: 4+3+0=7.", "The answer is 86.", "Extra."]);
+  it("catches what a slip in the sum does not: wrong numbers, a wrong last digit, a wrong answer, nonsense", () => {
+    const c = checkSum(
+      [9, 3, 6],
+      ["9+4=13, last digit 3.", "2+6=8, last digit 9.", "The answer is 8.", "Extra."],
+    );
     expect(c.steps.map((x) => x.right)).toEqual([false, false, false, false]);
-    expect(c.steps[0]).toMatchObject({ kind: "column", problem: "the digits there are 7 and 8" });
-    expect(c.steps[1]).toMatchObject({ kind: "column", problem: "the carry in is 1" });
-    expect(c.steps[2]).toMatchObject({ kind: "answer", expected: "76", claimed: "86" });
+    expect(c.steps[0]).toMatchObject({ kind: "sum", problem: "the next number is 3" });
+    expect(c.steps[1]).toMatchObject({
+      kind: "sum",
+      problem: "the running last digit is 3; the last digit of 8 is 8",
+    });
+    expect(c.steps[2]).toMatchObject({ kind: "answer", expected: 9, claimed: 8 });
     expect(c.steps[3]).toEqual({ kind: "unreadable", right: false });
   });
 });
@@ -98,7 +107,7 @@ describe("the synthetic teacher", () => {
 
   it("without mistakes, every chain passes the format and process filters", () => {
     for (const p of task.train) {
-      const chain = teacherChain(buildTeacherMessage(p.problem, p.steps), lcg(0), NO_MISTAKES)!;
+      const chain = teacherChain(buildTeacherMessage(p.problem, p.steps), seededStream(0, ""), NO_MISTAKES)!;
       expect(chain.startsWith("Let's verify step by step:\nStep 1: ")).toBe(true);
       const j = judgeChain(p.labels, p.steps.length, chain, { mode: "process" });
       expect(j.reason ?? "kept").toBe("kept");
@@ -106,15 +115,31 @@ describe("the synthetic teacher", () => {
   });
 
   it("shows the chain shape: a critique and a boxed verdict per step, stopping at the first error", () => {
-    const prompt = buildTeacherMessage("What is 47+38?", [
-      "Ones: 7+8+0=15.",
-      "Tens: 4+3+1=9.",
-      "The answer is 95.",
-    ]);
-    expect(teacherChain(prompt, lcg(0), NO_MISTAKES)).toBe(
+    const right = ["9+3=12, last digit 2.", "2+6=8, last digit 8.", "The answer is 8."];
+    expect(
+      teacherChain(
+        buildTeacherMessage("What is the last digit of 9+3+6?", right),
+        seededStream(0, ""),
+        NO_MISTAKES,
+      ),
+    ).toBe(
       "Let's verify step by step:\n" +
-        "Step 1: 7+8+0 is 15, and the step has 15. The step is \\boxed{correct}\n" +
-        "Step 2: 4+3+1 is 8, and the step has 9. The step is \\boxed{incorrect}\n" +
+        "Step 1: 9+3 is 12, and the step has 12. The step is \\boxed{correct}\n" +
+        "Step 2: 2+6 is 8, and the step has 8. The step is \\boxed{correct}\n" +
+        "Step 3: The last digit is 8. The step is \\boxed{correct}\n" +
+        "The answer is right.",
+    );
+    const wrong = ["9+3=12, last digit 2.", "2+6=9, last digit 9.", "The answer is 9."];
+    expect(
+      teacherChain(
+        buildTeacherMessage("What is the last digit of 9+3+6?", wrong),
+        seededStream(0, ""),
+        NO_MISTAKES,
+      ),
+    ).toBe(
+      "Let's verify step by step:\n" +
+        "Step 1: 9+3 is 12, and the step has 12. The step is \\boxed{correct}\n" +
+        "Step 2: 2+6 is 8, and the step has 9. The step is \\boxed{incorrect}\n" +
         "The answer is wrong.",
     );
   });
@@ -122,7 +147,11 @@ describe("the synthetic teacher", () => {
   it("with its default mistakes, the process filter rejects the wrong chains the outcome filter keeps", () => {
     const counts = { process: 0, outcome: 0, outcomeOnly: 0, chains: 0 };
     for (const [i, p] of task.train.entries()) {
-      const chain = teacherChain(buildTeacherMessage(p.problem, p.steps), lcg(i), DEFAULT_TEACHER_MISTAKES)!;
+      const chain = teacherChain(
+        buildTeacherMessage(p.problem, p.steps),
+        seededStream(i, ""),
+        DEFAULT_TEACHER_MISTAKES,
+      )!;
       const byProcess = judgeChain(p.labels, p.steps.length, chain, { mode: "process" }).kept;
       const byOutcome = judgeChain(p.labels, p.steps.length, chain, { mode: "outcome" }).kept;
       counts.chains++;
@@ -157,7 +186,7 @@ describe("the synthetic teacher", () => {
     const teacher = new SyntheticTeacherEngine();
     const prompt = buildTeacherMessage("Solve 2x = 4.", ["x = 2"]);
     await expect(teacher.complete({ prompt, maxTokens: 100 })).rejects.toSatisfy(
-      (e: unknown) => EngineError.isInstance(e) && /column-addition prompts/.test((e as Error).message),
+      (e: unknown) => EngineError.isInstance(e) && /last-digit prompts/.test((e as Error).message),
     );
   });
 

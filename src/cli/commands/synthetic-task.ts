@@ -1,4 +1,4 @@
-/** `thinkprm dev synthetic-task`: the column-addition task's files, from one seed. */
+/** `thinkprm dev synthetic-task`: the last-digit task's files, from one seed. */
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -10,7 +10,7 @@ export interface SyntheticTaskCliOptions {
   seed: number;
   train: number;
   heldOut: number;
-  digits: string;
+  addends: string;
   errorRate: number;
   truncateAtError: number;
   partial: number;
@@ -18,16 +18,16 @@ export interface SyntheticTaskCliOptions {
 }
 
 export function runSyntheticTask(io: CliIo, opts: SyntheticTaskCliOptions): void {
-  const digits = opts.digits.split(",").map((d) => Number(d.trim()));
-  if (digits.length === 0 || digits.some((d) => !Number.isInteger(d) || d < 1 || d > 5))
+  const addends = opts.addends.split(",").map((d) => Number(d.trim()));
+  if (addends.some((d) => !Number.isInteger(d) || d < 2 || d > 12))
     throw new CliError(
-      `--digits: expected a comma-separated list of digit counts from 1 to 5, got "${opts.digits}"`,
+      `--addends: expected a comma-separated list of how many numbers are added (2 to 12), got "${opts.addends}"`,
     );
   const task = syntheticTask({
     seed: opts.seed,
     train: opts.train,
     heldOut: opts.heldOut,
-    digits,
+    addends,
     errorRate: opts.errorRate,
     truncateAtError: opts.truncateAtError,
     partial: opts.partial,
@@ -40,7 +40,7 @@ export function runSyntheticTask(io: CliIo, opts: SyntheticTaskCliOptions): void
   writeFileSync(join(dir, "held-out", `${HELD_OUT_SUBSET}.json`), heldOut);
   const sha = (t: string) => createHash("sha256").update(t).digest("hex").slice(0, 16);
   const summary = {
-    task: "column-addition",
+    task: "last-digit",
     options: task.options,
     files: {
       "train.jsonl": { records: task.train.length, sha256: sha(train) },

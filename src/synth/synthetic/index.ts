@@ -1,23 +1,19 @@
 /**
- * A synthetic step-labelled task (column addition) and its rule-based teacher: everything needed
+ * A synthetic step-labelled task (the last digit of a sum) and its rule-based teacher: everything needed
  * to make a verifier end to end on a laptop (`npm run bench:learn`, README "Train your own verifier
  * on a laptop").
  */
 export {
-  type AdditionCheck,
-  checkAddition,
-  parseAdditionProblem,
-  type StepCheck,
-} from "./addition-checker.js";
-export {
-  type AdditionOptions,
-  type AdditionSolution,
-  COLUMN_NAMES,
-  columnStep,
-  generateAdditions,
+  generateSums,
+  type SumOptions,
+  type SumSolution,
   solutionLabels,
-  writeAddition,
-} from "./column-addition.js";
+  sumProblem,
+  sumStep,
+  writeSum,
+} from "./last-digit.js";
+export { checkSum, parseSumProblem, type StepCheck, type SumCheck } from "./last-digit-check.js";
+export { seededStream } from "./stream.js";
 export {
   HELD_OUT_SUBSET,
   type LabelledPrefixRecord,

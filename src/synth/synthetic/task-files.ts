@@ -3,14 +3,10 @@
  * `thinkprm synth --source jsonl:<file>`, and a held-out set in ProcessBench's item format for
  * `thinkprm eval processbench`.
  */
-import { lcg } from "../../core/seeded-random.js";
+
 import type { StepLabel } from "../../core/step-labels.js";
-import {
-  type AdditionOptions,
-  type AdditionSolution,
-  generateAdditions,
-  solutionLabels,
-} from "./column-addition.js";
+import { generateSums, type SumOptions, type SumSolution, solutionLabels } from "./last-digit.js";
+import { seededStream } from "./stream.js";
 
 /** A line of the `jsonl:` source: `{id, problem, steps, labels}`. */
 export interface LabelledPrefixRecord {
@@ -46,14 +42,14 @@ export interface PrefixOptions {
 /**
  * One labelled prefix per solution, drawn with `seed`.
  *
- * @example trainingPrefixes(generateAdditions(2, 1, "train"), 1)[0].labels // e.g. ["+", "+", "+"]
+ * @example trainingPrefixes(generateSums(2, 1, "train"), 1)[0].labels // e.g. ["+", "+", "+"]
  */
 export function trainingPrefixes(
-  solutions: readonly AdditionSolution[],
+  solutions: readonly SumSolution[],
   seed: number,
   options: PrefixOptions = {},
 ): LabelledPrefixRecord[] {
-  const rand = lcg(seed, "prefixes");
+  const rand = seededStream(seed, "prefixes");
   const truncate = options.truncateAtError ?? 0.5;
   const partial = options.partial ?? 0.15;
   return solutions.map((s) => {
@@ -68,7 +64,7 @@ export function trainingPrefixes(
 }
 
 export function processBenchRecords(
-  solutions: readonly AdditionSolution[],
+  solutions: readonly SumSolution[],
   generator: string,
 ): ProcessBenchRecord[] {
   return solutions.map((s) => ({
@@ -81,7 +77,14 @@ export function processBenchRecords(
   }));
 }
 
-export interface SyntheticTaskOptions extends AdditionOptions, PrefixOptions {
+export interface SyntheticTaskOptions extends SumOptions, PrefixOptions {
+  /**
+   * Share of *training* solutions with an error. Default 0.75: with half of them wrong only one
+   * verdict in six is `\boxed{incorrect}` (a solution is judged up to its first error), and a
+   * student of this size learned to say "correct" everywhere (bench:learn's research, README);
+   * three in four wrong bring that to about one in three. The held-out set is always half wrong.
+   */
+  errorRate?: number;
   seed: number;
   train: number;
   heldOut: number;
@@ -95,19 +98,28 @@ export interface SyntheticTask {
 }
 
 /** The subset name of the held-out set (its file is `<name>.json`). */
-export const HELD_OUT_SUBSET = "column-addition";
+export const HELD_OUT_SUBSET = "last-digit";
 
 /**
  * The whole task from one seed. The held-out problems are drawn first and excluded from training,
  * so no held-out problem is ever trained on.
  */
 export function syntheticTask(options: SyntheticTaskOptions): SyntheticTask {
-  const heldOut = generateAdditions(options.heldOut, options.seed, HELD_OUT_SUBSET, options);
+  const heldOut = generateSums(options.heldOut, options.seed, HELD_OUT_SUBSET, {
+    ...options,
+    errorRate: 0.5,
+  });
   const exclude = new Set(heldOut.map((s) => s.problem));
-  const train = generateAdditions(options.train, options.seed, "train", options, exclude);
+  const train = generateSums(
+    options.train,
+    options.seed,
+    "train",
+    { ...options, errorRate: options.errorRate ?? 0.75 },
+    exclude,
+  );
   return {
     options,
     train: trainingPrefixes(train, options.seed, options),
-    heldOut: processBenchRecords(heldOut, `column-addition (seed ${options.seed})`),
+    heldOut: processBenchRecords(heldOut, `last-digit (seed ${options.seed})`),
   };
 }

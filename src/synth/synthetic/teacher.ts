@@ -1,6 +1,6 @@
 /**
- * A rule-based teacher for the synthetic column-addition task: an `EngineV1` that reads the
- * paper's teacher prompt (thinkprm-spec.md §1.6), checks each step with `checkAddition`, and writes
+ * A rule-based teacher for the synthetic last-digit task: an `EngineV1` that reads the paper's
+ * teacher prompt (thinkprm-spec.md §1.6), checks each step with `checkSum`, and writes
  * a verification chain in the teacher format — `Let's verify step by step:`, then per step
  * `Step k: <critique> The step is \boxed{correct|incorrect}`, stopping after the first incorrect
  * step, as the teacher prompt asks.
@@ -8,7 +8,7 @@
  * It is *sometimes wrong*, on purpose and seeded, so that filtering matters as it did for the
  * paper's QwQ teacher (about 20% of its chains passed):
  * - `miss`: an erroneous step is waved through (the critique copies the step's own sum);
- * - `falseAlarm`: a right column step is called wrong (the critique miscomputes the sum);
+ * - `falseAlarm`: a right step is called wrong (the critique miscomputes the sum);
  * - `blameLast`: after a miss, when the final answer is wrong, the answer step is blamed instead
  *   of the real first error — the chain ends right (the solution is wrong) for the wrong reason,
  *   which outcome-based filtering keeps and process-based filtering rejects;
@@ -20,7 +20,7 @@
  * Sampling: at temperature 0 every sample of a prompt is the same chain (greedy); above 0 each
  * sample index draws its own mistakes. Everything is a function of (seed, prompt, sample index).
  */
-import { lcg } from "../../core/seeded-random.js";
+
 import { EngineCapabilityError, EngineError } from "../../engines/errors.js";
 import { ScriptedEngine } from "../../engines/scripted.js";
 import type {
@@ -30,7 +30,8 @@ import type {
   EngineV1,
   ProbabilitiesResult,
 } from "../../engines/types.js";
-import { checkAddition, parseAdditionProblem, type StepCheck } from "./addition-checker.js";
+import { checkSum, parseSumProblem, type StepCheck } from "./last-digit-check.js";
+import { seededStream } from "./stream.js";
 
 export interface TeacherMistakes {
   miss: number;
@@ -65,11 +66,11 @@ const box = (right: boolean) => `The step is \\boxed{${right ? "correct" : "inco
 /** The critique of one step, judged `right` (which may differ from the truth when the teacher errs). */
 function critique(k: number, c: StepCheck, judged: boolean, rand: () => number): string {
   const head = `Step ${k + 1}:`;
-  if (c.kind === "unreadable") return `${head} This step does not follow the column method.`;
+  if (c.kind === "unreadable") return `${head} This step is not one addition of the solution.`;
   if (c.kind === "answer") {
     return judged
-      ? `${head} The digits written above give ${c.claimed}.`
-      : `${head} The digits written above give ${c.expected}, and the step has ${c.claimed}.`;
+      ? `${head} The last digit is ${c.claimed}.`
+      : `${head} The last digit is ${c.expected}, and the step has ${c.claimed}.`;
   }
   if (judged === c.right) {
     const extra = c.problem ? ` Also, ${c.problem}.` : "";
@@ -83,16 +84,16 @@ function critique(k: number, c: StepCheck, judged: boolean, rand: () => number):
 /** The teacher's chain for one prompt, drawn from `rand`; null when the prompt is not this task's. */
 export function teacherChain(prompt: string, rand: () => number, mistakes: TeacherMistakes): string | null {
   const read = readPrompt(prompt);
-  const addends = read && parseAdditionProblem(read.problem);
+  const addends = read && parseSumProblem(read.problem);
   if (!read || !addends) return null;
-  const check = checkAddition(addends.a, addends.b, read.steps);
+  const check = checkSum(addends, read.steps);
   const lines = ["Let's verify step by step:"];
   let missed = false;
   let allRight = true;
   for (const [k, c] of check.steps.entries()) {
     let judged = c.right;
-    if (c.kind === "column" && c.right && rand() < mistakes.falseAlarm) judged = false;
-    else if (c.kind === "column" && !c.right && !c.problem && rand() < mistakes.miss) {
+    if (c.kind === "sum" && c.right && rand() < mistakes.falseAlarm) judged = false;
+    else if (c.kind === "sum" && !c.right && !c.problem && rand() < mistakes.miss) {
       judged = true;
       missed = true;
     } else if (
@@ -102,9 +103,8 @@ export function teacherChain(prompt: string, rand: () => number, mistakes: Teach
       !check.finalAnswerRight &&
       rand() < mistakes.blameLast
     ) {
-      lines.push(
-        `Step ${k + 1}: The sum is ${addends.a + addends.b}, and the step has ${c.claimed}. ${box(false)}`,
-      );
+      const truth = addends.reduce((a, b) => a + b, 0) % 10;
+      lines.push(`Step ${k + 1}: The last digit is ${truth}, and the step has ${c.claimed}. ${box(false)}`);
       allRight = false;
       break;
     }
@@ -166,7 +166,7 @@ export class SyntheticTeacherEngine implements EngineV1 {
   constructor(mistakes: Partial<TeacherMistakes> = {}) {
     this.mistakes = { ...DEFAULT_TEACHER_MISTAKES, ...mistakes };
     const m = this.mistakes;
-    this.modelId = `column-addition teacher (miss ${m.miss}, false alarm ${m.falseAlarm}, blame last ${m.blameLast}, format slip ${m.formatSlip})`;
+    this.modelId = `last-digit teacher (miss ${m.miss}, false alarm ${m.falseAlarm}, blame last ${m.blameLast}, format slip ${m.formatSlip})`;
     // the scripted engine supplies what a real engine does around the text: n samples, stop
     // strings, the token limit, usage
     this.inner = new ScriptedEngine({
@@ -174,10 +174,10 @@ export class SyntheticTeacherEngine implements EngineV1 {
       capabilities: CAPABILITIES,
       respond: (request, i) => {
         const salt = (request.temperature ?? 0) > 0 ? `${request.prompt}#${i}` : request.prompt;
-        const chain = teacherChain(request.prompt, lcg(request.seed ?? 0, salt), this.mistakes);
+        const chain = teacherChain(request.prompt, seededStream(request.seed ?? 0, salt), this.mistakes);
         if (chain === null)
           return new EngineError(
-            "synthetic-teacher reads only column-addition prompts ([Math Problem] What is A+B? … [Solution] Step 1: …); make them with thinkprm dev synthetic-task",
+            "synthetic-teacher reads only last-digit prompts ([Math Problem] What is the last digit of 9+3+6? … [Solution] Step 1: …); make them with thinkprm dev synthetic-task",
           );
         return chain;
       },
