@@ -1,6 +1,6 @@
 /**
  * npm run bench:learn — a learned verifier, end to end, on a laptop's CPU, through the CLI as a
- * user types it (scripts/learn-pipeline.ts): the synthetic column-addition task, chains from the
+ * user types it (scripts/learn-pipeline.ts): the synthetic last-digit task, chains from the
  * rule-based teacher kept by the process filter (and, for the paper's ablation, by the outcome
  * filter), a ~1M-parameter student trained from scratch with the shipped script, converted to
  * GGUF and evaluated on the held-out set (ProcessBench's format) by the embedded llama.cpp engine.
@@ -18,6 +18,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
+  childCpuSeconds,
   type EvalRow,
   ensureBuilt,
   evaluate,
@@ -54,15 +55,22 @@ const built = ensureBuilt();
 const load0 = loadavg();
 const stages: Stage[] = [];
 const t0 = performance.now();
-async function stage<T>(name: string, fn: () => Promise<T>): Promise<T> {
+async function stage<T>(name: string, parallel: number, fn: () => Promise<T>): Promise<T> {
   const s = performance.now();
+  const cpu = childCpuSeconds();
   process.stderr.write(`bench:learn: ${name} …\n`);
   const out = await fn();
-  stages.push({ name, seconds: (performance.now() - s) / 1000 });
+  const after = childCpuSeconds();
+  stages.push({
+    name,
+    seconds: (performance.now() - s) / 1000,
+    cpuSeconds: cpu === null || after === null ? null : after - cpu,
+    parallel,
+  });
   return out;
 }
 
-await stage("task", () =>
+await stage("task", 1, () =>
   thinkprm(
     [
       "dev",
@@ -75,18 +83,18 @@ await stage("task", () =>
       String(recipe.task.train),
       "--held-out",
       String(recipe.task.heldOut),
-      "--digits",
-      recipe.task.digits,
+      "--addends",
+      recipe.task.addends,
     ],
     dir,
   ),
 );
-const synth = await stage("synth + export (process, outcome)", async () => ({
+const synth = await stage("synth + export (process, outcome)", 1, async () => ({
   process: await synthAndExport(dir, recipe, "process"),
   outcome: await synthAndExport(dir, recipe, "outcome"),
 }));
-const student = await stage("initial student + convert", () => initStudent(dir, recipe, python));
-const trained = await stage("train + convert (process ‖ outcome)", async () => {
+const student = await stage("initial student + convert", 1, () => initStudent(dir, recipe, python));
+const trained = await stage("train + convert (process ‖ outcome)", 2, async () => {
   const [process, outcome] = await Promise.all([
     trainAndConvert(dir, recipe, "process", python),
     trainAndConvert(dir, recipe, "outcome", python),
@@ -94,7 +102,7 @@ const trained = await stage("train + convert (process ‖ outcome)", async () =>
   return { process: process!, outcome: outcome! };
 });
 const models = ["untrained", "learned-outcome", "learned-process"] as const;
-const rows = await stage("eval processbench (2 at a time)", () =>
+const rows = await stage("eval processbench (2 at a time)", 2, () =>
   pool(
     2,
     models.flatMap((model) =>
@@ -121,7 +129,7 @@ const names: Record<string, string> = {
   "learned-process": "trained, process filter",
 };
 console.log(
-  `\nbench:learn — ${recipe.task.heldOut} held-out column-addition items (seed ${recipe.seed})${quick ? ", QUICK (pipeline check only)" : ""}\n`,
+  `\nbench:learn — ${recipe.task.heldOut} held-out last-digit items (seed ${recipe.seed})${quick ? ", QUICK (pipeline check only)" : ""}\n`,
 );
 console.log(
   "model                      K  items  F1(official)  F1(binary)  invalid  mean chain tokens  eval s",
@@ -144,9 +152,18 @@ for (const f of ["process", "outcome"] as const)
   console.log(
     `trained (${f}): ${trained[f].steps} steps, final loss ${trained[f].finalLoss?.toFixed(4) ?? "?"}, ${trained[f].seconds.toFixed(0)} s`,
   );
-console.log(`\nstages: ${stages.map((s) => `${s.name} ${s.seconds.toFixed(0)} s`).join(" · ")}`);
+console.log("\nstage                                   wall s   CPU s   on idle cores ≈ s");
+for (const s of stages) {
+  const idle = s.cpuSeconds === null ? "?" : (s.cpuSeconds / s.parallel).toFixed(0);
+  console.log(
+    `${s.name.padEnd(38)} ${s.seconds.toFixed(0).padStart(7)} ${s.cpuSeconds === null ? "      ?" : s.cpuSeconds.toFixed(0).padStart(7)}   ${idle.padStart(6)}`,
+  );
+}
+const idleTotal = stages.every((s) => s.cpuSeconds !== null)
+  ? stages.reduce((a, s) => a + s.cpuSeconds! / s.parallel, 0)
+  : null;
 console.log(
-  `total ${(total / 60).toFixed(1)} min${built ? " (after building dist/)" : ""}; load average ${load0[0]!.toFixed(1)} at the start, ${load1[0]!.toFixed(1)} at the end, on ${(await import("node:os")).availableParallelism()} cores (a load above the core count means other work shared them)`,
+  `total ${(total / 60).toFixed(1)} min${built ? " (after building dist/)" : ""}${idleTotal === null ? "" : `; on 2 idle cores ≈ ${(idleTotal / 60).toFixed(1)} min (CPU seconds of each stage ÷ the processes it ran side by side)`}; load average ${load0[0]!.toFixed(1)} at the start, ${load1[0]!.toFixed(1)} at the end, on ${(await import("node:os")).availableParallelism()} cores (a load above the core count means other work shared them)`,
 );
 console.log(`everything is in ${dir}`);
 writeFileSync(

@@ -8,7 +8,7 @@
  *   → thinkprm train --launch → thinkprm convert → thinkprm eval processbench
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BUILTIN_CHAT_TEMPLATES } from "../src/engines/chat-template.js";
@@ -19,7 +19,7 @@ const BIN = join(REPO, "bin/thinkprm.js");
 /** Every number of a run, so that a result names exactly how it was made. */
 export interface LearnRecipe {
   seed: number;
-  task: { train: number; heldOut: number; digits: string };
+  task: { train: number; heldOut: number; addends: string };
   teacher: string;
   synth: { perPrefix: number; temperature: number; until: number };
   student: {
@@ -38,11 +38,11 @@ export interface LearnRecipe {
 export function fullRecipe(seed = 1): LearnRecipe {
   return {
     seed,
-    task: { train: 3000, heldOut: 200, digits: "2,3" },
+    task: { train: 6000, heldOut: 200, addends: "3,4,5" },
     teacher: "synthetic-teacher",
-    synth: { perPrefix: 4, temperature: 0.1, until: 3000 },
+    synth: { perPrefix: 4, temperature: 0.1, until: 6000 },
     student: { hidden: 128, layers: 4, heads: 4, kvHeads: 2, intermediate: 384, vocab: 1024 },
-    train: { epochs: 8, lr: 2e-3, perDeviceBatch: 32 },
+    train: { epochs: 4, lr: 2e-3, perDeviceBatch: 32 },
     evaluation: { maxTokens: 192, ks: [1, 4], untrainedLimit: 40 },
   };
 }
@@ -52,7 +52,7 @@ export function quickRecipe(seed = 1): LearnRecipe {
   const full = fullRecipe(seed);
   return {
     ...full,
-    task: { train: 300, heldOut: 20, digits: "2" },
+    task: { train: 300, heldOut: 20, addends: "3" },
     synth: { ...full.synth, until: 300 },
     student: { ...full.student, hidden: 64, layers: 2, intermediate: 128 },
     train: { ...full.train, maxSteps: 30, perDeviceBatch: 8 },
@@ -63,6 +63,26 @@ export function quickRecipe(seed = 1): LearnRecipe {
 export interface Stage {
   name: string;
   seconds: number;
+  /** CPU seconds of the stage's finished child processes (null where /proc is not there). */
+  cpuSeconds: number | null;
+  /** How many processes of the stage ran side by side (each single-threaded). */
+  parallel: number;
+}
+
+/**
+ * CPU seconds used so far by this process's finished children and their own waited-for children
+ * (cutime + cstime of /proc/self/stat): what a stage would take on idle cores, whatever else the
+ * machine was doing meanwhile. Linux only; null elsewhere.
+ */
+export function childCpuSeconds(): number | null {
+  try {
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // fields[0] is field 3 (state): cutime and cstime are fields 16 and 17
+    return (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return null;
+  }
 }
 
 /** Runs a command; resolves with its output, rejects with the tail of stderr when it fails. */
@@ -345,7 +365,7 @@ export async function evaluate(
       "--data-dir",
       "task/held-out",
       "--subsets",
-      "column-addition",
+      "last-digit",
       "-k",
       String(k),
       "--max-tokens",
@@ -367,7 +387,7 @@ export async function evaluate(
     dir,
   );
   const m = lastJson<{ subsets: Record<string, Omit<EvalRow, "model" | "k" | "seconds">> }>(stdout).subsets[
-    "column-addition"
+    "last-digit"
   ]!;
   return {
     model,

@@ -108,7 +108,7 @@ describe("the synthetic teacher", () => {
   it("without mistakes, every chain passes the format and process filters", () => {
     for (const p of task.train) {
       const chain = teacherChain(buildTeacherMessage(p.problem, p.steps), seededStream(0, ""), NO_MISTAKES)!;
-      expect(chain.startsWith("Let's verify step by step:\nStep 1: ")).toBe(true);
+      expect(chain.startsWith("\nLet's verify step by step:\nStep 1: ")).toBe(true);
       const j = judgeChain(p.labels, p.steps.length, chain, { mode: "process" });
       expect(j.reason ?? "kept").toBe("kept");
     }
@@ -123,7 +123,7 @@ describe("the synthetic teacher", () => {
         NO_MISTAKES,
       ),
     ).toBe(
-      "Let's verify step by step:\n" +
+      "\nLet's verify step by step:\n" +
         "Step 1: 9+3 is 12, and the step has 12. The step is \\boxed{correct}\n" +
         "Step 2: 2+6 is 8, and the step has 8. The step is \\boxed{correct}\n" +
         "Step 3: The last digit is 8. The step is \\boxed{correct}\n" +
@@ -137,7 +137,7 @@ describe("the synthetic teacher", () => {
         NO_MISTAKES,
       ),
     ).toBe(
-      "Let's verify step by step:\n" +
+      "\nLet's verify step by step:\n" +
         "Step 1: 9+3 is 12, and the step has 12. The step is \\boxed{correct}\n" +
         "Step 2: 2+6 is 8, and the step has 9. The step is \\boxed{incorrect}\n" +
         "The answer is wrong.",

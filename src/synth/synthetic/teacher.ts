@@ -1,7 +1,8 @@
 /**
  * A rule-based teacher for the synthetic last-digit task: an `EngineV1` that reads the paper's
  * teacher prompt (thinkprm-spec.md §1.6), checks each step with `checkSum`, and writes
- * a verification chain in the teacher format — `Let's verify step by step:`, then per step
+ * a verification chain in the teacher format — `Let's verify step by step:` (after a blank line, see
+ * `teacherChain`), then per step
  * `Step k: <critique> The step is \boxed{correct|incorrect}`, stopping after the first incorrect
  * step, as the teacher prompt asks.
  *
@@ -87,7 +88,11 @@ export function teacherChain(prompt: string, rand: () => number, mistakes: Teach
   const addends = read && parseSumProblem(read.problem);
   if (!read || !addends) return null;
   const check = checkSum(addends, read.steps);
-  const lines = ["Let's verify step by step:"];
+  // the chain opens with a blank line, so that the training sequence reads `<think>\n\nLet's verify
+  // step by step:` — byte for byte the prompt the verifier runs with (the paper-era suffix). A
+  // student of a million parameters does not bridge the one-token difference the official data
+  // has there (measured: it wrote " 1: …" instead of "Step 1: …" and judged at random).
+  const lines = ["\nLet's verify step by step:"];
   let missed = false;
   let allRight = true;
   for (const [k, c] of check.steps.entries()) {
