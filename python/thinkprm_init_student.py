@@ -8,7 +8,9 @@
 The tokenizer is a byte-level BPE (GPT-2 / Qwen style) trained on the fine-tuning set itself, with
 Qwen2's pre-tokenizer (the same splitting rule llama.cpp applies for `qwen2` GGUFs, so both sides
 cut text identically): its merges cover the fixed ThinkPRM instruction and chat template, which then
-cost one token per word instead of one per byte, and every digit stays its own token. The special
+cost one token per word instead of one per byte, and every digit stays its own token. No token
+joins a line break to other text (see `without_newline_merges`), so the prompt's last token is the
+one training saw. The special
 tokens are those of DeepSeek-R1-Distill-Qwen's chat template (what ThinkPRM is trained with):
 BOS, EOS, `<｜User｜>`, `<｜Assistant｜>`, `<|endoftext|>` (special) and `<think>`, `</think>`
 (ordinary added tokens, so they are printed when generated, as in R1's tokenizer). The file is
@@ -79,6 +81,38 @@ def read_corpus(path):
     return texts
 
 
+NEWLINE = "\u010a"  # "\n" in the byte-level alphabet
+
+
+def without_newline_merges(spec):
+    """The trained tokenizer without tokens that join a line break to anything else (`:\n`, `}\n`).
+
+    Qwen2's pre-tokenizer keeps punctuation and the line breaks after it in one piece, so BPE learns
+    `:\n`. But a prompt that ends at `step:` (the verifier's prompt ends with `Let's verify step by
+    step:`) is tokenised with `:` alone, a token the model never saw before a line break in
+    training: it then writes " 1: …" instead of "\nStep 1: …" (measured). Without such merges a
+    line break is always its own token and text cut at a line end tokenises the same either way.
+    Merges built on a removed token go too; ids are renumbered in order.
+    """
+    model = spec["model"]
+    vocab = model["vocab"]
+    removed = {t for t in vocab if NEWLINE in t and t.strip(NEWLINE) != ""}
+    merges = []
+    for m in model["merges"]:
+        a, b = m.split(" ") if isinstance(m, str) else m
+        if a in removed or b in removed or a + b in removed:
+            removed.add(a + b)
+            continue
+        merges.append([a, b])
+    kept = [t for t, _ in sorted(vocab.items(), key=lambda kv: kv[1]) if t not in removed]
+    model["vocab"] = {t: i for i, t in enumerate(kept)}
+    model["merges"] = merges
+    index = model["vocab"]
+    for added in spec.get("added_tokens", []):
+        added["id"] = index[added["content"]]
+    return spec
+
+
 def build_tokenizer(pairs, vocab_size):
     from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 
@@ -100,6 +134,7 @@ def build_tokenizer(pairs, vocab_size):
         corpus.append(prompt + completion)
         corpus.append(prompt + THINK_OPEN + "\n\nLet's verify step by step:")
     tok.train_from_iterator(corpus, trainer)
+    tok = Tokenizer.from_str(json.dumps(without_newline_merges(json.loads(tok.to_str()))))
     tok.add_tokens([AddedToken(THINK_OPEN, special=False, normalized=False),
                     AddedToken(THINK_CLOSE, special=False, normalized=False)])
     for piece in MUST_BE_ONE_TOKEN:

@@ -30,7 +30,8 @@ export interface LearnRecipe {
     intermediate: number;
     vocab: number;
   };
-  train: { epochs: number; lr: number; perDeviceBatch: number; maxSteps?: number };
+  /** `batch`: the effective batch (`thinkprm train --batch` where it exists, else the paper's 32). */
+  train: { epochs: number; lr: number; batch: number; maxSteps?: number };
   evaluation: { maxTokens: number; ks: number[]; untrainedLimit: number };
 }
 
@@ -42,7 +43,7 @@ export function fullRecipe(seed = 1): LearnRecipe {
     teacher: "synthetic-teacher",
     synth: { perPrefix: 4, temperature: 0.1, until: 6000 },
     student: { hidden: 128, layers: 4, heads: 4, kvHeads: 2, intermediate: 384, vocab: 1024 },
-    train: { epochs: 4, lr: 2e-3, perDeviceBatch: 32 },
+    train: { epochs: 4, lr: 2e-3, batch: 16 },
     evaluation: { maxTokens: 192, ks: [1, 4], untrainedLimit: 40 },
   };
 }
@@ -55,7 +56,7 @@ export function quickRecipe(seed = 1): LearnRecipe {
     task: { train: 300, heldOut: 20, addends: "3" },
     synth: { ...full.synth, until: 300 },
     student: { ...full.student, hidden: 64, layers: 2, intermediate: 128 },
-    train: { ...full.train, maxSteps: 30, perDeviceBatch: 8 },
+    train: { ...full.train, maxSteps: 30, batch: 8 },
     evaluation: { maxTokens: 96, ks: [1], untrainedLimit: 5 },
   };
 }
@@ -286,6 +287,21 @@ export interface TrainResult {
   seconds: number;
 }
 
+let trainHelp: Promise<string> | undefined;
+
+/**
+ * Integration shim (learn branch; drop once the train branch is merged, where these flags exist):
+ * `--batch` (the effective batch), `--device cpu` (no gradient checkpointing) and `--threads` are
+ * passed only when this checkout's `thinkprm train` has them. Without `--batch` the effective
+ * batch is the paper's 32, filled by the per-device batch.
+ */
+async function trainFlags(dir: string, batch: number): Promise<string[]> {
+  trainHelp ??= thinkprm(["train", "--help"], dir).then((r) => r.stdout);
+  const help = await trainHelp;
+  if (!help.includes("--batch <n>")) return ["--per-device-batch", "32"];
+  return ["--batch", String(batch), "--per-device-batch", String(batch), "--device", "cpu", "--threads", "1"];
+}
+
 /** `thinkprm train --launch` with the shipped script, one CPU thread, then `thinkprm convert`. */
 export async function trainAndConvert(
   dir: string,
@@ -310,8 +326,7 @@ export async function trainAndConvert(
       String(t.epochs),
       "--lr",
       String(t.lr),
-      "--per-device-batch",
-      String(t.perDeviceBatch),
+      ...(await trainFlags(dir, t.batch)),
       "--max-length",
       "1024",
       ...(t.maxSteps ? ["--max-steps", String(t.maxSteps)] : []),
