@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "@commander-js/extra-typings";
 import { EngineError } from "../engines/errors.js";
-import { int } from "./arg-parsers.js";
+import { int, num } from "./arg-parsers.js";
 import { CHAT_TEMPLATE_HELP } from "./chat-template-option.js";
 import { registerMakingCommands } from "./commands-making.js";
 import { registerVerifyingCommands } from "./commands-verifying.js";
@@ -225,6 +225,37 @@ function buildProgram(io: CliIo) {
     .requiredOption("-o, --out <path>", "where to write it (a folder for hf-tiny and hf-qwen-tokenizer)")
     .option("--seed <n>", "tiny: weight seed", int("--seed", 0), 1)
     .action(async (opts) => (await import("./commands/make-model.js")).runMakeModel(io, opts));
+  // the synthetic task of `npm run bench:learn` (src/synth/synthetic/)
+  dev
+    .command("synthetic-task")
+    .description(
+      "write the last-digit task (bench:learn): labelled prefixes for synth (train.jsonl) and a held-out set in ProcessBench's format",
+    )
+    .requiredOption("-o, --out <dir>", "the folder to write")
+    .option("--seed <n>", "the seed every draw comes from", int("--seed", 0), 1)
+    .option("--train <n>", "training solutions (one prefix each)", int("--train", 1), 3000)
+    .option("--held-out <n>", "held-out solutions", int("--held-out", 1), 200)
+    .option("--addends <list>", "how many one-digit numbers a problem adds, drawn from this list", "3,4,5")
+    .option(
+      "--error-rate <p>",
+      "share of training solutions with one wrong step (the held-out set: always half)",
+      num("--error-rate", 0, 1),
+      0.75,
+    )
+    .option(
+      "--truncate-at-error <p>",
+      "share of wrong training solutions cut after the error (PRM800K's prefixes)",
+      num("--truncate-at-error", 0, 1),
+      0.5,
+    )
+    .option(
+      "--partial <p>",
+      "share of right training solutions cut before the answer",
+      num("--partial", 0, 1),
+      0.15,
+    )
+    .option("--json", "one JSON line: the options, files and their hashes")
+    .action(async (opts) => (await import("./commands/synthetic-task.js")).runSyntheticTask(io, opts));
 
   return program;
 }

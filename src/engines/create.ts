@@ -50,6 +50,11 @@ async function build(spec: EngineSpec, environment: EngineEnvironment): Promise<
       const { scriptedEngineFromFile } = await import("./scripted-file.js");
       return scriptedEngineFromFile(resolve(cwd, spec.script), spec.script);
     }
+    case "synthetic-teacher": {
+      // the synthetic task's rule-based teacher (src/synth/synthetic/): chains for bench:learn
+      const { SyntheticTeacherEngine } = await import("../synth/synthetic/teacher.js");
+      return SyntheticTeacherEngine.fromSpec(spec.options);
+    }
     case "openai": {
       const { OpenAICompatibleEngine } = await import("./openai-compatible/engine.js");
       const apiKey = env[spec.apiKeyEnv];

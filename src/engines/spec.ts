@@ -58,15 +58,22 @@ export const scriptedSpecSchema = z.object({
   script: z.string().min(1),
 });
 
+export const syntheticTeacherSpecSchema = z.object({
+  kind: z.literal("synthetic-teacher"),
+  /** The teacher's error rates, `miss=0.25,false-alarm=0.04,…` (empty: the documented defaults). */
+  options: z.string().default(""),
+});
+
 export const engineSpecSchema = z.discriminatedUnion("kind", [
   llamaCppSpecSchema,
   openaiSpecSchema,
   scriptedSpecSchema,
+  syntheticTeacherSpecSchema,
 ]);
 
 export type EngineSpec = z.output<typeof engineSpecSchema>;
 export type EngineSpecInput = z.input<typeof engineSpecSchema>;
-export const ENGINE_KINDS = ["llama-cpp", "openai", "scripted"] as const;
+export const ENGINE_KINDS = ["llama-cpp", "openai", "scripted", "synthetic-teacher"] as const;
 
 /** The engine-level flags a command takes besides `--engine` (all optional). */
 export interface EngineFlagValues {
@@ -91,7 +98,7 @@ export class EngineSpecError extends Error {
 }
 
 const USAGE =
-  "llama-cpp[:<model>], openai:<url>[,<url>…] (vLLM, SGLang, llama.cpp server, Ollama, OpenAI), or scripted:<script.json>";
+  "llama-cpp[:<model>], openai:<url>[,<url>…] (vLLM, SGLang, llama.cpp server, Ollama, OpenAI), scripted:<script.json>, or synthetic-teacher[:<options>] (the synthetic task's rule-based teacher)";
 export const ENGINE_FLAG_HELP = `engine: ${USAGE}`;
 
 /**
@@ -161,6 +168,10 @@ export function engineSpecFromFlag(value: string, flags: EngineFlagValues = {}):
       if (!arg)
         throw new EngineSpecError("--engine scripted needs a script file: --engine scripted:<script.json>");
       input = { kind, script: arg };
+      break;
+    case "synthetic-teacher":
+      misplaced([...OPENAI_FLAGS, ...LLAMA_FLAGS]);
+      input = { kind, options: arg };
       break;
     default:
       throw new EngineSpecError(`unknown engine "${value}". Available: ${USAGE}`);

@@ -1,0 +1,125 @@
+/**
+ * The synthetic task as the files the pipeline reads (pure): PRM800K-style labelled prefixes for
+ * `thinkprm synth --source jsonl:<file>`, and a held-out set in ProcessBench's item format for
+ * `thinkprm eval processbench`.
+ */
+
+import type { StepLabel } from "../../core/step-labels.js";
+import { generateSums, type SumOptions, type SumSolution, solutionLabels } from "./last-digit.js";
+import { seededStream } from "./stream.js";
+
+/** A line of the `jsonl:` source: `{id, problem, steps, labels}`. */
+export interface LabelledPrefixRecord {
+  id: string;
+  problem: string;
+  steps: string[];
+  labels: StepLabel[];
+}
+
+/** ProcessBench's item (`label`: index of the first wrong step, -1 if none). */
+export interface ProcessBenchRecord {
+  id: string;
+  generator: string;
+  problem: string;
+  steps: string[];
+  label: number;
+  final_answer_correct: boolean;
+}
+
+export interface PrefixOptions {
+  /**
+   * Share of wrong solutions cut right after their first error, as PRM800K's prefixes end at a
+   * rated step; the rest are whole, with `-` from the error on (ProcessBench's shape). Default 0.5.
+   */
+  truncateAtError?: number;
+  /**
+   * Share of right solutions cut before the answer (an incomplete solution, which the trained
+   * instruction says to verify only as far as it goes). Default 0.15.
+   */
+  partial?: number;
+}
+
+/**
+ * One labelled prefix per solution, drawn with `seed`.
+ *
+ * @example trainingPrefixes(generateSums(2, 1, "train"), 1)[0].labels // e.g. ["+", "+", "+"]
+ */
+export function trainingPrefixes(
+  solutions: readonly SumSolution[],
+  seed: number,
+  options: PrefixOptions = {},
+): LabelledPrefixRecord[] {
+  const rand = seededStream(seed, "prefixes");
+  const truncate = options.truncateAtError ?? 0.5;
+  const partial = options.partial ?? 0.15;
+  return solutions.map((s) => {
+    const labels = solutionLabels(s);
+    let end = s.steps.length;
+    const r = rand();
+    const cutAt = rand();
+    if (s.firstError >= 0 && r < truncate) end = s.firstError + 1;
+    else if (s.firstError < 0 && r < partial) end = 1 + Math.floor(cutAt * (s.steps.length - 1));
+    return { id: s.id, problem: s.problem, steps: s.steps.slice(0, end), labels: labels.slice(0, end) };
+  });
+}
+
+export function processBenchRecords(
+  solutions: readonly SumSolution[],
+  generator: string,
+): ProcessBenchRecord[] {
+  return solutions.map((s) => ({
+    id: s.id,
+    generator,
+    problem: s.problem,
+    steps: s.steps,
+    label: s.firstError,
+    final_answer_correct: s.finalAnswerCorrect,
+  }));
+}
+
+export interface SyntheticTaskOptions extends SumOptions, PrefixOptions {
+  /**
+   * Share of *training* solutions with an error. Default 0.75: with half of them wrong only one
+   * verdict in six is `\boxed{incorrect}` (a solution is judged up to its first error), and a
+   * student of this size learned to say "correct" everywhere (bench:learn's research, README);
+   * three in four wrong bring that to about one in three. The held-out set is always half wrong.
+   */
+  errorRate?: number;
+  seed: number;
+  train: number;
+  heldOut: number;
+}
+
+export interface SyntheticTask {
+  /** The recipe, written beside the data so it can be rebuilt. */
+  options: SyntheticTaskOptions;
+  train: LabelledPrefixRecord[];
+  heldOut: ProcessBenchRecord[];
+}
+
+/** The subset name of the held-out set (its file is `<name>.json`). */
+export const HELD_OUT_SUBSET = "last-digit";
+
+/**
+ * The whole task from one seed. The held-out problems are drawn first and excluded from training,
+ * so no held-out problem is ever trained on.
+ */
+export function syntheticTask(options: SyntheticTaskOptions): SyntheticTask {
+  const heldOut = generateSums(options.heldOut, options.seed, HELD_OUT_SUBSET, {
+    ...options,
+    errorRate: 0.5,
+  });
+  const exclude = new Set(heldOut.map((s) => s.problem));
+  const train = generateSums(
+    options.train,
+    options.seed,
+    "train",
+    { ...options, errorRate: options.errorRate ?? 0.75 },
+    exclude,
+  );
+  return {
+    options,
+    train: trainingPrefixes(train, options.seed, options),
+    heldOut: processBenchRecords(heldOut, `last-digit (seed ${options.seed})`),
+  };
+}
