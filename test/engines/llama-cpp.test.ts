@@ -9,7 +9,9 @@ import { describe, expect, it } from "vitest";
 import { BUILTIN_CHAT_TEMPLATES } from "../../src/engines/chat-template.js";
 import { runEngineConformance } from "../../src/engines/conformance.js";
 import { LlamaCppEngine } from "../../src/engines/llama-cpp/engine.js";
+import { singleToken } from "../../src/engines/llama-cpp/generate.js";
 import { makeConstantModel, makeTinyModel } from "../../src/engines/llama-cpp/test-models.js";
+import { splitStops } from "../../src/engines/llama-cpp/text-pieces.js";
 import { ThinkPrmVerifier } from "../../src/verifier/thinkprm-verifier.js";
 
 const dir = mkdtempSync(join(tmpdir(), "thinkprm-llama-"));
@@ -111,6 +113,30 @@ describe("token logprobs on the embedded engine", () => {
     const fast = (await e.complete({ prompt: "Step 1: 2 + 2 = 4.", maxTokens: 12, temperature: 0 }))
       .choices[0]!;
     expect(c.text).toBe(fast.text);
+    await e.close();
+  });
+});
+
+describe("stop strings that are tokens of the vocabulary", () => {
+  it("end a sample only as that token: spelled out by plain tokens (a quoted candidate), the text goes on", () => {
+    const single = (s: string) => ({ "</think>": 7 })[s] ?? null;
+    const { tokenStops, textStops } = splitStops(["</think>", "\n\n", ""], single);
+    expect([...tokenStops]).toEqual([[7, "</think>"]]);
+    expect(textStops).toEqual(["\n\n"]);
+  });
+
+  it("the tiny model's </think> is one token; a phrase is not", async () => {
+    const e = await engine(tiny);
+    const model = (e as unknown as { model: import("node-llama-cpp").LlamaModel }).model;
+    expect(singleToken(model, "</think>")).not.toBeNull();
+    expect(singleToken(model, "Step 1 is")).toBeNull();
+    await e.close();
+  });
+
+  it("the generated token stops the chain, which ends before it", async () => {
+    const e = await engine(write("think-end.gguf", makeConstantModel({ "</think>": 0.9, " Yes": 0.1 })));
+    const r = await e.complete({ prompt: "Verify:", maxTokens: 8, stop: ["</think>"] });
+    expect(r.choices[0]).toMatchObject({ text: "", finishReason: "stop", stopSequence: "</think>" });
     await e.close();
   });
 });

@@ -11,7 +11,7 @@ import { DeltaEmitter } from "../delta-stream.js";
 import { EngineError } from "../errors.js";
 import type { CompletionChoice, CompletionRequest } from "../types.js";
 import type { LockstepBarrier } from "./batch.js";
-import { findStop, TextPieces } from "./text-pieces.js";
+import { findStop, splitStops, TextPieces } from "./text-pieces.js";
 
 const BOXED_OPEN = /\\boxed\s*\{\s*(?:\\(?:text|textbf|mathrm)\s*\{\s*)?$/;
 
@@ -50,7 +50,7 @@ export async function generateSample(ctx: SampleContext, job: SampleJob) {
     minP: 0,
     ...(seed === undefined ? {} : { seed: stepSeed(seed, step) }),
   });
-  const stops = request.stop ?? [];
+  const { tokenStops, textStops: stops } = splitStops(request.stop ?? [], (stop) => singleToken(model, stop));
   const longestStop = stops.reduce((m, s) => Math.max(m, s.length), 0);
   const topK = Math.min(request.topLogprobs ?? 0, ctx.maxTopLogprobs);
   const text = new TextPieces((t) => model.detokenize(t as Token[], false));
@@ -64,6 +64,12 @@ export async function generateSample(ctx: SampleContext, job: SampleJob) {
 
   const accept = (token: Token, logprob: number, top?: { text: string; logprob: number }[]): boolean => {
     generated++;
+    const tokenStop = tokenStops.get(token);
+    if (tokenStop !== undefined) {
+      finishReason = "stop";
+      stopSequence = tokenStop;
+      return false;
+    }
     const before = text.text.length;
     text.push(token, logprob, top);
     const hit = findStop(text.text, stops, before - longestStop + 1);
@@ -160,4 +166,17 @@ export function stepSeed(seed: number, step: number): number {
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0; // murmur3's finaliser: nearby steps, unrelated seeds
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
   return (h ^ (h >>> 16)) >>> 1;
+}
+
+const singleTokens = new WeakMap<LlamaModel, Map<string, Token | null>>();
+
+/** The model's one token whose text is `text` exactly (special or added tokens included), else null. */
+export function singleToken(model: LlamaModel, text: string): Token | null {
+  let known = singleTokens.get(model);
+  if (!known) singleTokens.set(model, (known = new Map()));
+  if (!known.has(text)) {
+    const ids = model.tokenize(text, true);
+    known.set(text, ids.length === 1 && model.detokenize(ids, true) === text ? ids[0]! : null);
+  }
+  return known.get(text)!;
 }

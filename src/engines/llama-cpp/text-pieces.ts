@@ -109,3 +109,26 @@ export function findStop(
   }
   return best;
 }
+
+/**
+ * Stop strings split by how they can end a sample. A stop that is one token of the vocabulary
+ * (`</think>`, `<｜end▁of▁sentence｜>`) ends it only when the model generates that token: the same
+ * characters spelled out by plain tokens — a verifier quoting a candidate that wrote `</think>` —
+ * are text the chain goes on after. Other stops (`\n\n`, words) match the text.
+ *
+ * @param single the vocabulary's one token for a string, or null where it has none
+ */
+export function splitStops<T>(
+  stops: readonly string[],
+  single: (stop: string) => T | null,
+): { tokenStops: Map<T, string>; textStops: string[] } {
+  const tokenStops = new Map<T, string>();
+  const textStops: string[] = [];
+  for (const stop of stops) {
+    if (!stop) continue;
+    const token = single(stop);
+    if (token === null) textStops.push(stop);
+    else tokenStops.set(token, stop);
+  }
+  return { tokenStops, textStops };
+}
