@@ -13,6 +13,7 @@
  * scripts/batched-throughput.ts).
  *
  * Options: --limit <n> items of the held-out set (default: all 200), --seed <n> (default 1),
+ * --model <gguf> and --data-dir <folder> (another verifier and held-out set, same subset name),
  * --skip-batched (the table only), --threads <n> (default 1: the table's rows run one at a time).
  */
 import { spawn } from "node:child_process";
@@ -22,8 +23,6 @@ import { resolve } from "node:path";
 
 const REPO = resolve(import.meta.dirname, "..");
 const BIN = resolve(REPO, "bin/thinkprm.js");
-const MODEL = resolve(REPO, "test/fixtures/learned/last-digit-verifier.gguf");
-const HELD_OUT = resolve(REPO, "test/fixtures/learned");
 /** The learned verifier's chains are short: its training chains were under 192 tokens. */
 const MAX_TOKENS = 192;
 
@@ -32,6 +31,8 @@ const flag = (name: string) => {
   const i = argv.indexOf(name);
   return i >= 0 ? argv[i + 1] : undefined;
 };
+const MODEL = resolve(flag("--model") ?? resolve(REPO, "test/fixtures/learned/last-digit-verifier.gguf"));
+const HELD_OUT = resolve(flag("--data-dir") ?? resolve(REPO, "test/fixtures/learned"));
 const limit = flag("--limit");
 const seed = flag("--seed") ?? "1";
 const threads = flag("--threads") ?? "1";

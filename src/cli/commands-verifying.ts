@@ -80,7 +80,7 @@ export function registerVerifyingCommands(program: Command<any, any, any>, io: C
   const bon = evalCmd
     .command("bon")
     .description(
-      "best-of-N accuracy (naive, weighted, majority) and pass@n at n = 1, 2, 4, …, N over a candidate set, scored by the file or by a verifier now (-e)",
+      "best-of-N accuracy (naive, weighted, majority) and pass@n at n = 1, 2, 4, …, N over a candidate set, scored by the file or by a verifier now (-e <engine>, or -m <model.gguf> for the embedded engine)",
     )
     .option(
       "-c, --candidates <file>",

@@ -254,6 +254,18 @@ function buildProgram(io: CliIo) {
       num("--partial", 0, 1),
       0.15,
     )
+    .option(
+      "--bon-problems <n>",
+      "best-of-N problems (bon.jsonl, for eval bon)",
+      int("--bon-problems", 1),
+      50,
+    )
+    .option(
+      "--bon-n <n>",
+      "candidates per best-of-N problem, each wrong with probability 1/2",
+      int("--bon-n", 1, 64),
+      8,
+    )
     .option("--json", "one JSON line: the options, files and their hashes")
     .action(async (opts) => (await import("./commands/synthetic-task.js")).runSyntheticTask(io, opts));
 

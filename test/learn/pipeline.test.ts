@@ -3,7 +3,7 @@
  * steps of a smaller student. It checks that the pipeline holds and every artefact is what the next
  * stage reads — not that the verifier is good (bench:learn measures that).
  */
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -17,6 +17,7 @@ import {
   thinkprm,
   trainAndConvert,
 } from "../../scripts/learn-pipeline.js";
+import { REPO_ROOT } from "../helpers.js";
 
 const picked = findPython();
 const skip = picked.python === null ? picked.why : undefined;
@@ -82,5 +83,31 @@ describe.skipIf(skip !== undefined)(`learned verifier pipeline${skip ? ` (skippe
     expect(preds).toHaveLength(6);
     for (const p of preds)
       expect(JSON.parse(p).prediction === null || Number.isInteger(JSON.parse(p).prediction)).toBe(true);
-  }, 240_000);
+
+    // the same ablation as a recipe (examples/recipes/learned/last-digit-ablation.yaml, shortened):
+    // synth → export → train → convert → eval, once per filter, and the table comparing them
+    writeFileSync(
+      join(dir, "ablation.yaml"),
+      readFileSync(join(REPO_ROOT, "examples/recipes/learned/last-digit-ablation.yaml"), "utf8")
+        .replaceAll("../../../.bench/learn/", "")
+        .replace("until: 1500", "until: 150")
+        .replace("  epochs: 2\n", "  maxSteps: 8\n")
+        .replace("  batch: 16\n  perDeviceBatch: 16\n", "  batch: 8\n  perDeviceBatch: 8\n")
+        .replace("  maxTokens: 192\n", "  maxTokens: 32\n")
+        .replace("data:\n", "data:\n  limit: 4\n")
+        .replace("train:\n", `train:\n  python: ${JSON.stringify(python)}\n`),
+    );
+    const ablation = await thinkprm(
+      ["recipe", "run", "ablation.yaml", "--store", "runs.sqlite", "--json", "-q"],
+      dir,
+    );
+    const table = (JSON.parse(ablation.stdout.trim().split("\n").at(-1)!) as { table: { rows: string[][] } })
+      .table;
+    expect(table.rows.map((r) => r[0])).toEqual(["process", "outcome"]);
+    for (const r of table.rows) {
+      expect(Number(r[1])).toBeGreaterThan(0); // chains kept
+      expect(Number(r[4])).toBeGreaterThanOrEqual(0); // an F1 was measured
+    }
+    expect(existsSync(join(dir, "last-digit-ablation.html"))).toBe(true);
+  }, 480_000);
 });

@@ -77,6 +77,8 @@ export async function runEvalBon(io: CliIo, opts: Opts): Promise<void> {
   if (!opts.generate && !opts.candidates)
     throw new CliError("give --candidates <file>, or --generate with --dataset and --generator");
   if (opts.generate && opts.candidates) throw new CliError("give --candidates or --generate, not both");
+  // -m names the verifier's model: it means "verify now" on the embedded engine, never "read the file's scores"
+  if (opts.model && !opts.engine) opts.engine = "llama-cpp";
   if (opts.generate && !opts.engine)
     throw new CliError("generated candidates carry no scores: pass a verifier engine with -e <engine>");
   if (task !== "math" && !opts.generate)

@@ -14,6 +14,8 @@ export interface SyntheticTaskCliOptions {
   errorRate: number;
   truncateAtError: number;
   partial: number;
+  bonProblems: number;
+  bonN: number;
   json?: boolean;
 }
 
@@ -31,6 +33,8 @@ export function runSyntheticTask(io: CliIo, opts: SyntheticTaskCliOptions): void
     errorRate: opts.errorRate,
     truncateAtError: opts.truncateAtError,
     partial: opts.partial,
+    bonProblems: opts.bonProblems,
+    bonN: opts.bonN,
   });
   const dir = resolvePath(io, opts.out);
   mkdirSync(join(dir, "held-out"), { recursive: true });
@@ -38,6 +42,8 @@ export function runSyntheticTask(io: CliIo, opts: SyntheticTaskCliOptions): void
   const heldOut = `${JSON.stringify(task.heldOut, null, 1)}\n`;
   writeFileSync(join(dir, "train.jsonl"), train);
   writeFileSync(join(dir, "held-out", `${HELD_OUT_SUBSET}.json`), heldOut);
+  const bon = `${task.bon.map((r) => JSON.stringify(r)).join("\n")}\n`;
+  writeFileSync(join(dir, "bon.jsonl"), bon);
   const sha = (t: string) => createHash("sha256").update(t).digest("hex").slice(0, 16);
   const summary = {
     task: "last-digit",
@@ -45,6 +51,7 @@ export function runSyntheticTask(io: CliIo, opts: SyntheticTaskCliOptions): void
     files: {
       "train.jsonl": { records: task.train.length, sha256: sha(train) },
       [`held-out/${HELD_OUT_SUBSET}.json`]: { records: task.heldOut.length, sha256: sha(heldOut) },
+      "bon.jsonl": { records: task.bon.length, sha256: sha(bon) },
     },
     correctHeldOut: task.heldOut.filter((r) => r.label === -1).length,
     correctTrainPrefixes: task.train.filter((r) => !r.labels.includes("-")).length,
@@ -55,7 +62,7 @@ export function runSyntheticTask(io: CliIo, opts: SyntheticTaskCliOptions): void
     return;
   }
   io.stdout.write(
-    `wrote ${opts.out}/train.jsonl (${task.train.length} labelled prefixes, ${summary.correctTrainPrefixes} correct) and ${opts.out}/held-out/${HELD_OUT_SUBSET}.json (${task.heldOut.length} ProcessBench items, ${summary.correctHeldOut} correct)\n` +
+    `wrote ${opts.out}/train.jsonl (${task.train.length} labelled prefixes, ${summary.correctTrainPrefixes} correct) and ${opts.out}/held-out/${HELD_OUT_SUBSET}.json (${task.heldOut.length} ProcessBench items, ${summary.correctHeldOut} correct) and ${opts.out}/bon.jsonl (${task.bon.length} best-of-N problems)\n` +
       `next: thinkprm synth --teacher synthetic-teacher --source jsonl:${opts.out}/train.jsonl\n`,
   );
 }

@@ -173,7 +173,10 @@ const singleTokens = new WeakMap<LlamaModel, Map<string, Token | null>>();
 /** The model's one token whose text is `text` exactly (special or added tokens included), else null. */
 export function singleToken(model: LlamaModel, text: string): Token | null {
   let known = singleTokens.get(model);
-  if (!known) singleTokens.set(model, (known = new Map()));
+  if (!known) {
+    known = new Map();
+    singleTokens.set(model, known);
+  }
   if (!known.has(text)) {
     const ids = model.tokenize(text, true);
     known.set(text, ids.length === 1 && model.detokenize(ids, true) === text ? ids[0]! : null);

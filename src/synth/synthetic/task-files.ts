@@ -5,7 +5,7 @@
  */
 
 import type { StepLabel } from "../../core/step-labels.js";
-import { generateSums, type SumOptions, type SumSolution, solutionLabels } from "./last-digit.js";
+import { generateSums, type SumOptions, type SumSolution, solutionLabels, writeSum } from "./last-digit.js";
 import { seededStream } from "./stream.js";
 
 /** A line of the `jsonl:` source: `{id, problem, steps, labels}`. */
@@ -77,6 +77,46 @@ export function processBenchRecords(
   }));
 }
 
+/** A best-of-N problem in search-and-learn's layout, for `thinkprm eval bon --candidates`. */
+export interface BonRecord {
+  id: string;
+  problem: string;
+  /** The right last digit. */
+  answer: string;
+  /** Worked solutions, steps separated by blank lines; about half with one slipped sum. */
+  completions: string[];
+}
+
+/**
+ * `count` problems of their own (salt "bon", none of `exclude`), each with `n` candidate solutions,
+ * each wrong with probability 1/2 (one slipped sum, so its answer is wrong too): the verifier has to
+ * pick a right one, where majority voting often cannot.
+ */
+export function bonCandidates(
+  count: number,
+  n: number,
+  seed: number,
+  options: SumOptions,
+  exclude: ReadonlySet<string>,
+): BonRecord[] {
+  const problems = generateSums(count, seed, "bon", { ...options, errorRate: 0 }, exclude);
+  const rand = seededStream(seed, "bon-candidates");
+  const deltas = [-2, -1, 1, 2];
+  return problems.map((p) => {
+    const completions = Array.from({ length: n }, () => {
+      const wrong = rand() < 0.5;
+      const step = Math.floor(rand() * (p.addends.length - 1));
+      let delta = deltas[Math.floor(rand() * deltas.length)]!;
+      if (!wrong) return writeSum(p.addends).steps.join("\n\n");
+      const before = writeSum(p.addends.slice(0, step + 1)).answer;
+      if (before + p.addends[step + 1]! + delta < 0) delta = -delta;
+      return writeSum(p.addends, { step, delta }).steps.join("\n\n");
+    });
+    const answer = String(p.addends.reduce((a, b) => a + b, 0) % 10);
+    return { id: p.id, problem: p.problem, answer, completions };
+  });
+}
+
 export interface SyntheticTaskOptions extends SumOptions, PrefixOptions {
   /**
    * Share of *training* solutions with an error. Default 0.75: with half of them wrong only one
@@ -88,6 +128,10 @@ export interface SyntheticTaskOptions extends SumOptions, PrefixOptions {
   seed: number;
   train: number;
   heldOut: number;
+  /** Best-of-N problems (`bon.jsonl`). Default 50. */
+  bonProblems?: number;
+  /** Candidates per best-of-N problem. Default 8. */
+  bonN?: number;
 }
 
 export interface SyntheticTask {
@@ -95,6 +139,7 @@ export interface SyntheticTask {
   options: SyntheticTaskOptions;
   train: LabelledPrefixRecord[];
   heldOut: ProcessBenchRecord[];
+  bon: BonRecord[];
 }
 
 /** The subset name of the held-out set (its file is `<name>.json`). */
@@ -117,9 +162,13 @@ export function syntheticTask(options: SyntheticTaskOptions): SyntheticTask {
     { ...options, errorRate: options.errorRate ?? 0.75 },
     exclude,
   );
+  // drawn last, from streams of their own: the training and held-out sets do not change with them
+  for (const s of train) exclude.add(s.problem);
+  const bon = bonCandidates(options.bonProblems ?? 50, options.bonN ?? 8, options.seed, options, exclude);
   return {
     options,
     train: trainingPrefixes(train, options.seed, options),
     heldOut: processBenchRecords(heldOut, `last-digit (seed ${options.seed})`),
+    bon,
   };
 }
