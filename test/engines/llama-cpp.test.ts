@@ -133,6 +133,15 @@ describe("stop strings that are tokens of the vocabulary", () => {
     await e.close();
   });
 
+  it("an ordinary token's text (\\n\\n) still stops as text, whichever tokens spell it", async () => {
+    // the model writes "\n" one byte-token at a time; the vocabulary also has a "\n\n" token
+    const e = await engine(write("newlines.gguf", makeConstantModel({ "\n": 1 })));
+    const r = await e.complete({ prompt: "Step 1", maxTokens: 8, stop: ["\n\n"] });
+    expect(r.choices[0]).toMatchObject({ text: "", finishReason: "stop", stopSequence: "\n\n" });
+    expect(r.choices[0]!.generatedTokens).toBe(2);
+    await e.close();
+  });
+
   it("the generated token stops the chain, which ends before it", async () => {
     const e = await engine(write("think-end.gguf", makeConstantModel({ "</think>": 0.9, " Yes": 0.1 })));
     const r = await e.complete({ prompt: "Verify:", maxTokens: 8, stop: ["</think>"] });

@@ -124,8 +124,8 @@ describe("the synthetic teacher", () => {
       ),
     ).toBe(
       "\nLet's verify step by step:\n" +
-        "Step 1: 9+3 is 12, and the step has 12. The step is \\boxed{correct}\n" +
-        "Step 2: 2+6 is 8, and the step has 8. The step is \\boxed{correct}\n" +
+        "Step 1: 9+3 is 12, and the step has 12 == 12. The step is \\boxed{correct}\n" +
+        "Step 2: 2+6 is 8, and the step has 8 == 8. The step is \\boxed{correct}\n" +
         "Step 3: The last digit is 8. The step is \\boxed{correct}\n" +
         "The answer is right.",
     );
@@ -138,8 +138,8 @@ describe("the synthetic teacher", () => {
       ),
     ).toBe(
       "\nLet's verify step by step:\n" +
-        "Step 1: 9+3 is 12, and the step has 12. The step is \\boxed{correct}\n" +
-        "Step 2: 2+6 is 8, and the step has 9. The step is \\boxed{incorrect}\n" +
+        "Step 1: 9+3 is 12, and the step has 12 == 12. The step is \\boxed{correct}\n" +
+        "Step 2: 2+6 is 8, and the step has 9 != 8. The step is \\boxed{incorrect}\n" +
         "The answer is wrong.",
     );
   });

@@ -130,6 +130,7 @@ export class LlamaCppEngine implements EngineV1 {
       model,
       contextSize: context.contextSize,
       maxTopLogprobs: this.capabilities.topLogprobs,
+      addedTokens: new Set(this.addedTokens),
     };
   }
 

@@ -31,6 +31,8 @@ export interface SampleContext {
   model: LlamaModel;
   contextSize: number;
   maxTopLogprobs: number;
+  /** Texts of the vocabulary's added tokens (control and user-defined: `</think>`, EOS, `<|im_end|>`). */
+  addedTokens: ReadonlySet<string>;
 }
 
 export async function generateSample(ctx: SampleContext, job: SampleJob) {
@@ -50,7 +52,11 @@ export async function generateSample(ctx: SampleContext, job: SampleJob) {
     minP: 0,
     ...(seed === undefined ? {} : { seed: stepSeed(seed, step) }),
   });
-  const { tokenStops, textStops: stops } = splitStops(request.stop ?? [], (stop) => singleToken(model, stop));
+  // only added tokens (`</think>`, EOS) stop as tokens: an ordinary one ("\n\n") is also written
+  // merged into others (".\n\n", ":\n\n"), so it must match the text
+  const { tokenStops, textStops: stops } = splitStops(request.stop ?? [], (stop) =>
+    ctx.addedTokens.has(stop) ? singleToken(model, stop) : null,
+  );
   const longestStop = stops.reduce((m, s) => Math.max(m, s.length), 0);
   const topK = Math.min(request.topLogprobs ?? 0, ctx.maxTopLogprobs);
   const text = new TextPieces((t) => model.detokenize(t as Token[], false));
@@ -170,7 +176,7 @@ export function stepSeed(seed: number, step: number): number {
 
 const singleTokens = new WeakMap<LlamaModel, Map<string, Token | null>>();
 
-/** The model's one token whose text is `text` exactly (special or added tokens included), else null. */
+/** The model's one token whose text is `text` exactly (added tokens parsed), else null. */
 export function singleToken(model: LlamaModel, text: string): Token | null {
   let known = singleTokens.get(model);
   if (!known) {

@@ -111,12 +111,13 @@ export function findStop(
 }
 
 /**
- * Stop strings split by how they can end a sample. A stop that is one token of the vocabulary
- * (`</think>`, `<｜end▁of▁sentence｜>`) ends it only when the model generates that token: the same
- * characters spelled out by plain tokens — a verifier quoting a candidate that wrote `</think>` —
- * are text the chain goes on after. Other stops (`\n\n`, words) match the text.
+ * Stop strings split by how they can end a sample. A stop that is one *added* token of the
+ * vocabulary (`</think>`, `<｜end▁of▁sentence｜>`) ends it only when the model generates that token:
+ * the same characters spelled out by plain tokens — a verifier quoting a candidate that wrote
+ * `</think>` — are text the chain goes on after. Other stops (`\n\n`, words) match the text, since
+ * ordinary tokens also appear merged into others (".\n\n").
  *
- * @param single the vocabulary's one token for a string, or null where it has none
+ * @param single the added token for a string, or null where it is not one
  */
 export function splitStops<T>(
   stops: readonly string[],
