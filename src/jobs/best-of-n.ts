@@ -83,6 +83,9 @@ export interface BonResult {
   calibration: ReturnType<typeof calibrationReport> | null;
   failures: ItemFailure[];
   elapsedMs: number;
+  /** Candidates of the curve and how many of them have no score (an invalid chain, or none in the file). */
+  candidates: number;
+  unscored: number;
 }
 
 /** pass@1 over every sample: the mean, over problems, of the share of correct candidates. */
@@ -265,6 +268,11 @@ export async function bonJob(
       calibration,
       failures: outcome.failures,
       elapsedMs: outcome.elapsedMs,
+      candidates: problems.reduce((n, p) => n + p.candidates.length, 0),
+      unscored: problems.reduce(
+        (n, p) => n + p.candidates.filter((_, i) => (scores.get(p.id)?.[i] ?? null) === null).length,
+        0,
+      ),
     };
     store.finishRun(outcome.run.id, runStatusAfter(outcome), bonMetrics(result, options.task));
     return { ...result, run: store.getRun(outcome.run.id)! };
@@ -282,6 +290,7 @@ function bonMetrics(r: BonResult, task: BonTaskName): Record<string, unknown> {
     ...(task === "math" ? {} : { task }),
     problems: r.problems.length,
     failed: r.failures.length,
+    "unscored candidates": r.unscored,
     wallMs: r.elapsedMs,
     "pass@1 (mean over samples)": r.passAt1,
     ...(last

@@ -149,6 +149,37 @@ describe("thinkprm eval bon", () => {
     const bad = await cli(["eval", "bon", "-c", "missing.jsonl"], { cwd: dir });
     expect(bad.stderr).toContain("candidates file not found");
   });
+
+  it("never prints a curve of missing scores as if it were one", async () => {
+    const unscored = JSON.stringify({
+      problem: "What is 1+1?",
+      answer: "2",
+      completions: ["1+1=2", "1+1=3"],
+    });
+    const dir = workdir({
+      "c.jsonl": `${unscored}\n`,
+      // no verdict, no decision: every chain is invalid
+      "s.json": JSON.stringify({ replies: ["I have no idea"], probabilities: { " Yes": 0.9, " No": 0.1 } }),
+    });
+    // a file without scores and no verifier: nothing could rank the candidates
+    const none = await cli(["eval", "bon", "-c", "c.jsonl", "--no-store"], { cwd: dir });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("c.jsonl carries no scores: pass -m <model.gguf> or -e <engine>");
+    // a verifier's flag without a verifier would be ignored
+    const ignored = await cli(["eval", "bon", "-c", "c.jsonl", "--threads", "1", "--no-store"], { cwd: dir });
+    expect(ignored.code).toBe(2);
+    expect(ignored.stderr).toContain("--threads applies to a verifier, and none is given");
+    // a verifier whose every chain is invalid: said, and a failure
+    const invalid = await cli(
+      ["eval", "bon", "-c", "c.jsonl", "-e", "scripted:s.json", "--max-tokens", "1", "--no-store", "--json"],
+      {
+        cwd: dir,
+      },
+    );
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toContain("2 of 2 candidates have no score");
+    expect(JSON.parse(invalid.stdout)).toMatchObject({ candidates: 2, unscored: 2 });
+  });
 });
 
 describe("thinkprm eval bon --generate", () => {
@@ -244,6 +275,9 @@ describe("thinkprm eval bon --generate", () => {
         "1",
         "--max-tokens",
         "6",
+        // a random model's chains end at the budget: score them anyway, so the curve has scores
+        "--on-truncated",
+        "force-decision",
         "--json",
       ],
       { cwd: dir },
@@ -251,5 +285,6 @@ describe("thinkprm eval bon --generate", () => {
     expect(r.stderr).toBe("");
     const out = JSON.parse(r.stdout);
     expect(out.curve.map((p: { n: number }) => p.n)).toEqual([1, 2, 4]);
+    expect(out).toMatchObject({ candidates: 4, unscored: 0 });
   }, 60_000);
 });

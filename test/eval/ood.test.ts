@@ -121,6 +121,9 @@ async function tinyModelRun(task: "gpqa" | "code", dataset: string) {
     "8",
     "--max-tokens",
     "6",
+    // a random model's chains end at the budget: score them anyway, so the curve has scores
+    "--on-truncated",
+    "force-decision",
   ];
   const r = await cli(
     [

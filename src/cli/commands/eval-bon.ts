@@ -99,6 +99,22 @@ export async function runEvalBon(io: CliIo, opts: Opts): Promise<void> {
     if (error instanceof InputError) throw new CliError(error.message);
     throw error;
   }
+  if (!opts.engine) {
+    // no verifier: the file's scores rank the candidates, so the file must have some, and the
+    // verifier's flags would be ignored
+    const given = VERIFIER_ONLY_FLAGS.filter(([key]) => opts[key] !== undefined).map(([, flag]) => flag);
+    if (given.length > 0)
+      throw new CliError(
+        `${given.join(", ")} ${given.length > 1 ? "apply" : "applies"} to a verifier, and none is given: pass -m <model.gguf> or -e <engine> to score the candidates now`,
+      );
+    if (
+      src.kind === "file" &&
+      src.problems.every((p) => p.candidates.every((c) => c.stepScores.length === 0))
+    )
+      throw new CliError(
+        `${opts.candidates} carries no scores: pass -m <model.gguf> or -e <engine> to score the candidates with a verifier now`,
+      );
+  }
   const loop = loopValuesFrom(opts);
   const quiet = Boolean(opts.quiet);
   let progress: Progress | undefined;
@@ -155,6 +171,8 @@ export async function runEvalBon(io: CliIo, opts: Opts): Promise<void> {
       kendall: result.kendall,
       calibration: result.calibration,
       failed: result.failures.length,
+      candidates: result.candidates,
+      unscored: result.unscored,
       elapsedMs: result.elapsedMs,
     });
   } else {
@@ -189,6 +207,20 @@ export async function runEvalBon(io: CliIo, opts: Opts): Promise<void> {
         `${result.failures.length} problems failed for engine reasons and are not in the curve; ${failureAdvice(result.failures)}\n`,
       );
   }
+  if (result.unscored > 0 && !(opts.json && result.unscored < result.candidates))
+    io.stderr.write(
+      `${result.unscored} of ${result.candidates} candidates have no score (an invalid chain, or none in the file): naive selection never picks them, weighted voting gives them no weight${result.unscored === result.candidates ? "; with none scored the curve says nothing about the verifier (see the chains: thinkprm runs show)" : ""}\n`,
+    );
   endIfInterrupted(io, result.run, loop.store !== null);
-  if (result.failures.length > 0) throw new CommandExit(1);
+  if (result.failures.length > 0 || (result.candidates > 0 && result.unscored === result.candidates))
+    throw new CommandExit(1);
 }
+
+/** Flags that only a verifier reads (`[option key, flag]`); given without -m/-e they are refused. */
+const VERIFIER_ONLY_FLAGS: [string, string][] = [
+  ["threads", "--threads"],
+  ["contextSize", "--context-size"],
+  ["servedModel", "--served-model"],
+  ["serverKind", "--server-kind"],
+  ["temperature", "--temperature"],
+];
