@@ -27,7 +27,7 @@ export function registerMakingCommands(program: Command<any, any, any>, io: CliI
       "--source <spec>",
       "(required) prm800k:<file> (raw, phase-1 solutions JSONL or stepwise parquet) or jsonl:<file> of {problem, steps, labels}",
     )
-    .option("--per-prefix <n>", "chains sampled per prefix (the paper: 4)", int("--per-prefix", 1), 4)
+    .option("--per-prefix <n>", "chains sampled per prefix (the paper: 4)", int("--per-prefix", 1, 64), 4)
     .option("--temperature <t>", "sampling temperature (the paper: 0.1)", num("--temperature", 0, 2), 0.1)
     .option("--until <n>", "stop once this many chains are kept (the paper: 1000)", int("--until", 1), 1000)
     .addOption(

@@ -233,8 +233,8 @@ function buildProgram(io: CliIo) {
     )
     .requiredOption("-o, --out <dir>", "the folder to write")
     .option("--seed <n>", "the seed every draw comes from", int("--seed", 0), 1)
-    .option("--train <n>", "training solutions (one prefix each)", int("--train", 1), 3000)
-    .option("--held-out <n>", "held-out solutions", int("--held-out", 1), 200)
+    .option("--train <n>", "training solutions (one prefix each)", int("--train", 1, 1_000_000), 3000)
+    .option("--held-out <n>", "held-out solutions", int("--held-out", 1, 100_000), 200)
     .option("--addends <list>", "how many one-digit numbers a problem adds, drawn from this list", "3,4,5")
     .option(
       "--error-rate <p>",
@@ -257,7 +257,7 @@ function buildProgram(io: CliIo) {
     .option(
       "--bon-problems <n>",
       "best-of-N problems (bon.jsonl, for eval bon)",
-      int("--bon-problems", 1),
+      int("--bon-problems", 1, 100_000),
       50,
     )
     .option(

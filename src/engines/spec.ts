@@ -7,7 +7,9 @@
  * engineSpecSchema.parse({ kind: "openai", endpoints: ["http://127.0.0.1:8000/v1"] })
  * // { kind: "openai", endpoints: [...], serverKind: "vllm", window: 64, timeoutMs: 600000, maxResponseBytes: 67108864, maxRetries: 4, apiKeyEnv: "OPENAI_API_KEY" }
  */
+
 import { z } from "zod";
+import { parseTeacherOptions } from "../synth/synthetic/teacher.js";
 import { SERVER_KINDS } from "./openai-compatible/profiles.js";
 import { DEFAULT_MAX_RESPONSE_BYTES } from "./openai-compatible/response-limits.js";
 
@@ -171,6 +173,11 @@ export function engineSpecFromFlag(value: string, flags: EngineFlagValues = {}):
       break;
     case "synthetic-teacher":
       misplaced([...OPENAI_FLAGS, ...LLAMA_FLAGS]);
+      try {
+        parseTeacherOptions(arg); // read now, so a bad rate is a flag error before anything runs
+      } catch (error) {
+        throw new EngineSpecError((error as Error).message);
+      }
       input = { kind, options: arg };
       break;
     default:

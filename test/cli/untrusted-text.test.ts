@@ -25,6 +25,8 @@ describe("control characters from input and models", () => {
   it("safeText escapes C0 (but newline and tab), DEL and C1", () => {
     expect(safeText(`a${TITLE}b\tc\nd\x7f${C1}\r`)).toBe("a\\x1b]0;pwned\\x07b\tc\nd\\x7f\\x9b31m\\x0d");
     expect(safeText("plain ✓ text")).toBe("plain ✓ text");
+    // bidirectional controls reorder what a terminal shows ("Trojan Source"): visible escapes too
+    expect(safeText("x = 1\u202e2\u2066")).toBe("x = 1\\u202e2\\u2066");
   });
 
   it("verify's human output, failure lines and error messages show them escaped; --json is JSON", async () => {
@@ -97,11 +99,14 @@ describe("CSV export", () => {
       "'-x",
       "'@SUM(A1)",
       "'\tx",
-      '"\'\rx"',
+      "'\\x0dx",
       "ok",
       "-1",
       "0.5",
     ]);
+    // an ESC in a cell does not reach the terminal a CSV is printed on; line breaks stay, quoted
+    expect(csvCell("id\x1b[2J")).toBe("id\\x1b[2J");
+    expect(csvCell("a\nb")).toBe('"a\nb"');
     const ids = ['=HYPERLINK("http://evil","x")', "+cmd", "@x", "-1"];
     const dir = workdir({
       "s.json": script,

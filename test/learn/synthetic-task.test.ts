@@ -15,6 +15,7 @@ import {
   teacherChain,
   writeSum,
 } from "../../src/synth/synthetic/index.js";
+import { cli, workdir } from "../cli/run-cli.js";
 
 const NO_MISTAKES = { miss: 0, falseAlarm: 0, blameLast: 0, formatSlip: 0 };
 
@@ -194,7 +195,26 @@ describe("the synthetic teacher", () => {
     expect(parseTeacherOptions("")).toEqual(DEFAULT_TEACHER_MISTAKES);
     expect(parseTeacherOptions("miss=0.1,false-alarm=0")).toMatchObject({ miss: 0.1, falseAlarm: 0 });
     expect(() => parseTeacherOptions("mis=0.1")).toThrow(/names: miss, false-alarm, blame-last, format-slip/);
-    expect(() => parseTeacherOptions("miss=2")).toThrow(/rates in \[0, 1\]/);
+    expect(() => parseTeacherOptions("miss=2")).toThrow(/rates from 0 to 1/);
     expect(() => parseTeacherOptions("miss")).toThrow(/name=rate/);
+    expect(() => parseTeacherOptions("miss=0x1")).toThrow(/cannot read "miss=0x1"/);
+    expect(() => parseTeacherOptions("miss=0.1,miss=0.9")).toThrow(/miss is given twice/);
+    expect(parseTeacherOptions("miss=.5,blame-last=1.0")).toMatchObject({ miss: 0.5, blameLast: 1 });
+  });
+
+  it("bad options are a flag error before anything runs (exit 2, no stack trace)", async () => {
+    const prefix = {
+      id: "a",
+      problem: "What is the last digit of 1+2?",
+      steps: ["1+2=3, last digit 3."],
+      labels: ["+"],
+    };
+    const r = await cli(["synth", "--teacher", "synthetic-teacher:miss=2", "--source", "jsonl:t.jsonl"], {
+      cwd: workdir({ "t.jsonl": `${JSON.stringify(prefix)}\n` }),
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      'error: synthetic-teacher: cannot read "miss=2"; write name=rate with rates from 0 to 1 (e.g. miss=0.2), names: miss, false-alarm, blame-last, format-slip\n',
+    );
   });
 });

@@ -1,6 +1,6 @@
 /** `thinkprm dev synthetic-task`: the last-digit task's files, from one seed. */
 import { createHash } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { HELD_OUT_SUBSET, syntheticTask } from "../../synth/synthetic/index.js";
 import { CliError, type CliIo, resolvePath, writeJsonLine } from "../io.js";
@@ -25,18 +25,26 @@ export function runSyntheticTask(io: CliIo, opts: SyntheticTaskCliOptions): void
     throw new CliError(
       `--addends: expected a comma-separated list of how many numbers are added (2 to 12), got "${opts.addends}"`,
     );
-  const task = syntheticTask({
-    seed: opts.seed,
-    train: opts.train,
-    heldOut: opts.heldOut,
-    addends,
-    errorRate: opts.errorRate,
-    truncateAtError: opts.truncateAtError,
-    partial: opts.partial,
-    bonProblems: opts.bonProblems,
-    bonN: opts.bonN,
-  });
+  let task: ReturnType<typeof syntheticTask>;
+  try {
+    task = syntheticTask({
+      seed: opts.seed,
+      train: opts.train,
+      heldOut: opts.heldOut,
+      addends,
+      errorRate: opts.errorRate,
+      truncateAtError: opts.truncateAtError,
+      partial: opts.partial,
+      bonProblems: opts.bonProblems,
+      bonN: opts.bonN,
+    });
+  } catch (error) {
+    // e.g. more problems asked for than the addend counts allow
+    throw new CliError((error as Error).message);
+  }
   const dir = resolvePath(io, opts.out);
+  if (existsSync(dir) && !statSync(dir).isDirectory())
+    throw new CliError(`-o ${opts.out}: a file is there; name a folder (it is made if missing)`);
   mkdirSync(join(dir, "held-out"), { recursive: true });
   const train = `${task.train.map((r) => JSON.stringify(r)).join("\n")}\n`;
   const heldOut = `${JSON.stringify(task.heldOut, null, 1)}\n`;

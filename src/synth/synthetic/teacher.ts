@@ -147,15 +147,19 @@ export function parseTeacherOptions(spec: string): TeacherMistakes {
     "blame-last": "blameLast",
     "format-slip": "formatSlip",
   };
+  const seen = new Set<string>();
   for (const part of spec.split(",").filter((x) => x.trim() !== "")) {
     const [name, value, ...rest] = part.split("=").map((x) => x.trim());
     const key = name === undefined ? undefined : keys[name];
-    const rate = Number(value);
-    if (!key || rest.length > 0 || value === undefined || value === "" || !(rate >= 0 && rate <= 1)) {
+    // a plain decimal in [0, 1] (Number() would also take 0x1, 1e-0, Infinity)
+    const rate = /^(?:0|1|0?\.\d+|1\.0*|0\.)$/.test(value ?? "") ? Number(value) : Number.NaN;
+    if (!key || rest.length > 0 || !(rate >= 0 && rate <= 1)) {
       throw new Error(
-        `synthetic-teacher: cannot read "${part}"; write name=rate with rates in [0, 1], names: ${Object.keys(keys).join(", ")}`,
+        `synthetic-teacher: cannot read "${part}"; write name=rate with rates from 0 to 1 (e.g. miss=0.2), names: ${Object.keys(keys).join(", ")}`,
       );
     }
+    if (seen.has(key)) throw new Error(`synthetic-teacher: ${name} is given twice`);
+    seen.add(key);
     out[key] = rate;
   }
   return out;
