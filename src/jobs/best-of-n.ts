@@ -27,6 +27,7 @@ import type { VerifierSettingsInput } from "../verifier/settings.js";
 import type { Verifier } from "../verifier/types.js";
 import { type GeneratorChoice, openGenerator } from "./search.js";
 import {
+  itemWindow,
   type JobEnvironment,
   type LoopChoice,
   openEngine,
@@ -149,11 +150,7 @@ export async function bonJob(
         agg: options.agg,
       },
       items,
-      concurrency:
-        options.concurrency ??
-        verifierEngine?.capabilities.concurrency ??
-        generator?.engine.capabilities.concurrency ??
-        4,
+      concurrency: options.concurrency ?? itemWindow(verifierEngine ?? generator?.engine, 4),
       ...(options.itemTimeoutMs === undefined ? {} : { itemTimeoutMs: options.itemTimeoutMs }),
       ...(options.resume ? { resume: options.resume } : {}),
       ...(options.forceResume ? { forceResume: true } : {}),

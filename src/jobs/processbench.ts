@@ -21,6 +21,7 @@ import { type ChainStats, chainStats } from "../verifier/aggregate.js";
 import type { VerifierSettingsInput } from "../verifier/settings.js";
 import type { Verification, Verifier } from "../verifier/types.js";
 import {
+  itemWindow,
   type JobEnvironment,
   type LoopChoice,
   openEngine,
@@ -112,7 +113,7 @@ export async function processBenchJob(
         ...(options.shard ? { shard: `${options.shard.index}/${options.shard.count}` } : {}),
       },
       items: mine,
-      concurrency: options.concurrency ?? engine.capabilities.concurrency ?? 1,
+      concurrency: options.concurrency ?? itemWindow(engine),
       ...(options.itemTimeoutMs === undefined ? {} : { itemTimeoutMs: options.itemTimeoutMs }),
       ...(options.resume ? { resume: options.resume } : {}),
       ...(options.forceResume ? { forceResume: true } : {}),

@@ -16,6 +16,7 @@ import type { RunRecord } from "../store/run-store.js";
 import type { VerifierSettingsInput } from "../verifier/settings.js";
 import type { Verifier } from "../verifier/types.js";
 import {
+  itemWindow,
   type JobEnvironment,
   type LoopChoice,
   openEngine,
@@ -158,7 +159,7 @@ export async function searchJob(
       command: "search",
       config,
       items,
-      concurrency: options.concurrency ?? engine.capabilities.concurrency ?? 1,
+      concurrency: options.concurrency ?? itemWindow(engine),
       ...(options.itemTimeoutMs === undefined ? {} : { itemTimeoutMs: options.itemTimeoutMs }),
       ...(options.resume ? { resume: options.resume } : {}),
       ...(options.forceResume ? { forceResume: true } : {}),

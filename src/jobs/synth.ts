@@ -19,7 +19,7 @@ import {
   synthesizePrefix,
   synthYield,
 } from "../synth/synthesize.js";
-import { type JobEnvironment, type LoopChoice, openEngine, openStore } from "./setup.js";
+import { itemWindow, type JobEnvironment, type LoopChoice, openEngine, openStore } from "./setup.js";
 
 export interface TokenCounter {
   count: (text: string) => number;
@@ -136,7 +136,7 @@ export async function synthJob(
       },
       items,
       reopenFinished: true,
-      concurrency: options.concurrency ?? teacher.capabilities.concurrency ?? 1,
+      concurrency: options.concurrency ?? itemWindow(teacher),
       ...(options.itemTimeoutMs === undefined ? {} : { itemTimeoutMs: options.itemTimeoutMs }),
       ...(options.resume ? { resume: options.resume } : {}),
       ...(options.forceResume ? { forceResume: true } : {}),

@@ -18,6 +18,7 @@ import { llmSplitSteps } from "../verifier/llm-splitter.js";
 import type { VerifierSettingsInput } from "../verifier/settings.js";
 import type { Verification, VerificationEvent, Verifier } from "../verifier/types.js";
 import {
+  itemWindow,
   type JobEnvironment,
   type LoopChoice,
   openEngine,
@@ -131,7 +132,7 @@ export async function verifyJob(
       command: "verify",
       config,
       items: mine,
-      concurrency: options.concurrency ?? engine.capabilities.concurrency ?? 1,
+      concurrency: options.concurrency ?? itemWindow(engine),
       ...(options.itemTimeoutMs === undefined ? {} : { itemTimeoutMs: options.itemTimeoutMs }),
       ...(options.resume ? { resume: options.resume } : {}),
       ...(options.forceResume ? { forceResume: true } : {}),
