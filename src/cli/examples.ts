@@ -65,4 +65,8 @@ export const EXAMPLES: Record<string, string[]> = {
     "thinkprm dev make-model --kind tiny -o tiny.gguf",
     "thinkprm dev make-model --kind hf-tiny -o tiny-checkpoint/",
   ],
+  "dev synthetic-task": [
+    "thinkprm dev synthetic-task -o task --seed 1 --train 6000 --held-out 200",
+    "thinkprm dev synthetic-task -o small --train 300 --held-out 20 --addends 3 --json",
+  ],
 };

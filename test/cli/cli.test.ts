@@ -199,7 +199,7 @@ describe("thinkprm verify", () => {
   it("clear errors for engines and bad flags", async () => {
     const unknown = await cli(["verify", "-e", "gpt9", "--problem", "p", "--step", "a"]);
     expect(unknown.stderr).toContain(
-      'unknown engine "gpt9". Available: llama-cpp[:<model>], openai:<url>[,<url>…] (vLLM, SGLang, llama.cpp server, Ollama, OpenAI), or scripted:<script.json>',
+      'unknown engine "gpt9". Available: llama-cpp[:<model>], openai:<url>[,<url>…] (vLLM, SGLang, llama.cpp server, Ollama, OpenAI), scripted:<script.json>, or synthetic-teacher[:<options>]',
     );
     const misplaced = await cli([
       "verify",

@@ -212,6 +212,8 @@ void runPythonSandboxed([{ name: "main.py", content: code }], "", { ...${JSON.st
       "bwrap",
       [
         ...["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"],
+        // the checkout again, in case it lives under /tmp (a clone there would be hidden)
+        ...["--ro-bind", REPO_ROOT, REPO_ROOT],
         ...["--unshare-user", "--uid", "1234", "--gid", "1234", "--unshare-pid", "--disable-userns"],
         ...[process.execPath, "--import", "tsx", "--input-type=module", "-e"],
         `import { runPythonSandboxed, sandboxUnavailable } from "./src/grading/sandbox.ts";
