@@ -18,7 +18,6 @@ import { randomInt } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { basename } from "node:path";
 import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
-import { findSpecialTokens } from "../../core/special-tokens.js";
 import type { ChatTemplate } from "../chat-template.js";
 import { EngineError } from "../errors.js";
 import { fileDigest } from "../file-digest.js";
@@ -35,6 +34,7 @@ import { defaultSequences, LockstepBarrier, rankSequences, SequenceCopier } from
 import { generateSample, type SampleContext } from "./generate.js";
 import { addedTokenTexts, type GgufHeader, templateFromGgufHeader, validateGguf } from "./gguf-reader.js";
 import { loadNodeLlamaCpp } from "./load.js";
+import { PromptTokenizer } from "./prompt-tokens.js";
 
 export interface LlamaCppEngineOptions {
   modelPath: string;
@@ -88,12 +88,8 @@ export class LlamaCppEngine implements EngineV1 {
   private readonly lastUsed = new Map<LlamaContextSequence, number>();
   private uses = 0;
   private readonly sampleContext: SampleContext;
-  /**
-   * Texts whose tokens are known because this engine produced them (a prompt it tokenised plus what
-   * it generated). A later prompt that continues one of them keeps those exact tokens, so the KV
-   * cache is reused even where re-tokenising the generated text would split it differently.
-   */
-  private known: { text: string; ids: Token[]; plain: string }[] = [];
+  /** Prompts as token ids: candidate text as plain text, known prefixes kept (prompt-tokens.ts). */
+  private readonly prompts: PromptTokenizer;
 
   private constructor(
     private readonly model: LlamaModel,
@@ -110,6 +106,7 @@ export class LlamaCppEngine implements EngineV1 {
     const eos = model.tokens.eos;
     if (eos !== null) this.eosToken = model.detokenize([eos], true);
     this.addedTokens = addedTokenTexts(header);
+    this.prompts = new PromptTokenizer(model, this.addedTokens);
     const template = templateFromGgufHeader(header, basename(options.modelPath));
     if (template) this.chatTemplate = template;
     this.capabilities = {
@@ -182,7 +179,7 @@ export class LlamaCppEngine implements EngineV1 {
    * `plainSpans` (character ranges read as plain text).
    */
   tokenize(text: string, plainSpans?: readonly (readonly [number, number])[]): number[] {
-    return this.tokenizePrompt(text, plainSpans);
+    return this.prompts.tokenize(text, plainSpans);
   }
 
   /** The text of token ids, special tokens written out. */
@@ -197,7 +194,7 @@ export class LlamaCppEngine implements EngineV1 {
 
   /** Tokens of a text with this model's tokenizer (e.g. for length filters). */
   tokenCount(text: string): number {
-    return this.tokenizePrompt(text).length;
+    return this.prompts.tokenize(text).length;
   }
 
   /** Context sequences: how many samples of one request decode together. */
@@ -208,77 +205,7 @@ export class LlamaCppEngine implements EngineV1 {
   /** Forgets every cached prefix (for measuring the cost without reuse). */
   async resetCache(): Promise<void> {
     for (const seq of this.sequences) await seq.clearHistory();
-    this.known = [];
-  }
-
-  private tokenizePrompt(prompt: string, plainSpans?: readonly (readonly [number, number])[]): Token[] {
-    let best: { text: string; ids: Token[]; plain: string } | undefined;
-    const plain = JSON.stringify(plainSpans ?? []);
-    // a known prefix is reused only when it was tokenised with the same plain spans
-    for (const k of this.known)
-      if (k.plain === plain && prompt.startsWith(k.text) && k.text.length > (best?.text.length ?? 0))
-        best = k;
-    if (!best) return this.tokenizeFrom(prompt, 0, plainSpans);
-    const rest = prompt.slice(best.text.length);
-    return rest ? [...best.ids, ...this.tokenizeFrom(rest, best.text.length, plainSpans)] : [...best.ids];
-  }
-
-  /**
-   * Tokens of `text` (which starts at `offset` of the prompt): the parts inside plain spans as
-   * plain text — a candidate's `<｜end▁of▁sentence｜>` stays characters — the rest with special
-   * tokens parsed. The spans sit between the template's own special tokens, where tokenizers split
-   * anyway, so the ids equal those of a tokenizer that splits on special tokens first.
-   */
-  private tokenizeFrom(
-    text: string,
-    offset: number,
-    plainSpans?: readonly (readonly [number, number])[],
-  ): Token[] {
-    const end = offset + text.length;
-    const spans = (plainSpans ?? [])
-      .map(([a, b]) => [Math.max(a, offset), Math.min(b, end)] as const)
-      .filter(([a, b]) => b > a)
-      .sort((x, y) => x[0] - y[0]);
-    if (spans.length === 0) return this.model.tokenize(text, true);
-    const out: Token[] = [];
-    let at = offset;
-    for (const [a, b] of spans) {
-      if (a > at) out.push(...this.model.tokenize(text.slice(at - offset, a - offset), true));
-      if (b > Math.max(a, at))
-        out.push(...this.tokenizePlain(text.slice(Math.max(a, at) - offset, b - offset)));
-      at = Math.max(at, b);
-    }
-    if (at < end) out.push(...this.model.tokenize(text.slice(at - offset), true));
-    return out;
-  }
-
-  /**
-   * Untrusted text as plain text. llama.cpp's tokenizer without special-token parsing still matches
-   * *user-defined* added tokens (R1's `<think>`), so every occurrence of any added token's text —
-   * the model's own, the known ones, anything shaped like one — gets a tokenisation boundary just
-   * after its first character: no added or control token can match, and the bytes are unchanged.
-   */
-  private tokenizePlain(text: string): Token[] {
-    const hits = findSpecialTokens(text, this.addedTokens);
-    if (hits.length === 0) return this.model.tokenize(text, false);
-    const out: Token[] = [];
-    let from = 0;
-    for (const h of hits) {
-      const cut = h.index + 1;
-      if (cut <= from) continue;
-      out.push(...this.model.tokenize(text.slice(from, cut), false));
-      from = cut;
-    }
-    if (from < text.length) out.push(...this.model.tokenize(text.slice(from), false));
-    return out;
-  }
-
-  private remember(text: string, ids: Token[], plainSpans?: readonly (readonly [number, number])[]): void {
-    const plain = JSON.stringify(plainSpans ?? []);
-    this.known = [
-      { text, ids, plain },
-      ...this.known.filter((k) => k.text !== text || k.plain !== plain),
-    ].slice(0, 16);
+    this.prompts.reset();
   }
 
   /**
@@ -330,7 +257,7 @@ export class LlamaCppEngine implements EngineV1 {
 
   complete(request: CompletionRequest): Promise<CompletionResult> {
     return this.mutex.run(async () => {
-      const tokens = this.tokenizePrompt(request.prompt, request.plainSpans);
+      const tokens = this.prompts.tokenize(request.prompt, request.plainSpans);
       if (tokens.length === 0) throw new EngineError("the prompt is empty");
       if (tokens.length >= this.context.contextSize) {
         throw new EngineError(
@@ -363,7 +290,7 @@ export class LlamaCppEngine implements EngineV1 {
                 barrier,
               });
               results[i] = { choice, evaluated: lane.evaluated, reused: lane.reused };
-              this.remember(
+              this.prompts.remember(
                 request.prompt + prefix.text,
                 [...tokens, ...(prefix.ids as Token[])],
                 request.plainSpans,
@@ -398,7 +325,7 @@ export class LlamaCppEngine implements EngineV1 {
     return this.mutex.run(async () => {
       if (options.signal?.aborted)
         throw new EngineError("request aborted", { code: "aborted", cause: options.signal.reason });
-      const tokens = this.tokenizePrompt(prompt, options.plainSpans);
+      const tokens = this.prompts.tokenize(prompt, options.plainSpans);
       const ids = candidates.map((c) => this.model.tokenize(c, false));
       const single = ids.every((t) => t.length === 1) && new Set(ids.map((t) => t[0])).size === ids.length;
       const [seq] = this.choose(tokens, 1) as [LlamaContextSequence];
