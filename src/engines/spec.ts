@@ -63,7 +63,16 @@ export const scriptedSpecSchema = z.object({
 export const syntheticTeacherSpecSchema = z.object({
   kind: z.literal("synthetic-teacher"),
   /** The teacher's error rates, `miss=0.25,false-alarm=0.04,…` (empty: the documented defaults). */
-  options: z.string().default(""),
+  options: z
+    .string()
+    .default("")
+    .superRefine((options, ctx) => {
+      try {
+        parseTeacherOptions(options);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+      }
+    }),
 });
 
 export const engineSpecSchema = z.discriminatedUnion("kind", [

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { buildTeacherMessage } from "../../src/core/judge-prompts.js";
 import { buildThinkPrmUserMessage } from "../../src/core/thinkprm-prompt.js";
 import { EngineError } from "../../src/engines/errors.js";
+import { engineSpecSchema } from "../../src/engines/spec.js";
 import { judgeChain } from "../../src/synth/filters.js";
 import {
   checkSum,
@@ -200,6 +201,16 @@ describe("the synthetic teacher", () => {
     expect(() => parseTeacherOptions("miss=0x1")).toThrow(/cannot read "miss=0x1"/);
     expect(() => parseTeacherOptions("miss=0.1,miss=0.9")).toThrow(/miss is given twice/);
     expect(parseTeacherOptions("miss=.5,blame-last=1.0")).toMatchObject({ miss: 0.5, blameLast: 1 });
+  });
+
+  it("the library's engine spec checks the options too", () => {
+    const bad = engineSpecSchema.safeParse({ kind: "synthetic-teacher", options: "miss=3" });
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues[0]?.message).toContain('cannot read "miss=3"');
+    expect(engineSpecSchema.parse({ kind: "synthetic-teacher" })).toEqual({
+      kind: "synthetic-teacher",
+      options: "",
+    });
   });
 
   it("bad options are a flag error before anything runs (exit 2, no stack trace)", async () => {
