@@ -6,7 +6,13 @@
 import { type Command, Option } from "@commander-js/extra-typings";
 import { collect, int, num } from "./arg-parsers.js";
 import type { CliIo } from "./io.js";
-import { addEngineOptions, addLoopOptions, addVerifierOptions } from "./settings-options.js";
+import {
+  addEngineOptions,
+  addLoopOptions,
+  addVerifierOptions,
+  flagsGiven,
+  optionsAddedBy,
+} from "./settings-options.js";
 
 type Opts = Record<string, unknown>;
 
@@ -146,15 +152,23 @@ export function registerVerifyingCommands(program: Command<any, any, any>, io: C
     )
     .option("-q, --quiet", "no progress display")
     .option("--json", "the curve and flag agreement as JSON");
-  addEngineOptions(bon, {
-    prefix: "generator",
-    engineHelp: "with --generate: the engine that writes candidates",
-  });
-  addLoopOptions(
-    addVerifierOptions(addEngineOptions(bon, { engineDefault: null }), { defaults: { layout: "plain" } }),
-    { shard: false },
+  const generatorKeys = optionsAddedBy(bon, () =>
+    addEngineOptions(bon, {
+      prefix: "generator",
+      engineHelp: "with --generate: the engine that writes candidates",
+    }),
   );
-  bon.action(async (opts) => (await import("./commands/eval-bon.js")).runEvalBon(io, opts as Opts));
+  // the verifier's flags (but -e and -m, which ask for one), to refuse those typed without a verifier
+  const verifierKeys = optionsAddedBy(bon, () =>
+    addVerifierOptions(addEngineOptions(bon, { engineDefault: null }), { defaults: { layout: "plain" } }),
+  ).filter((k) => k !== "engine" && k !== "model");
+  addLoopOptions(bon, { shard: false });
+  bon.action(async (opts, cmd) =>
+    (await import("./commands/eval-bon.js")).runEvalBon(io, opts as Opts, {
+      verifier: flagsGiven(cmd, verifierKeys),
+      generator: flagsGiven(cmd, [...generatorKeys, ...GENERATION_KEYS]),
+    }),
+  );
 
   const search = program
     .command("search")
@@ -225,3 +239,13 @@ export function registerVerifyingCommands(program: Command<any, any, any>, io: C
   addVerifierOptions(addEngineOptions(serve), { omit: ["method"] });
   serve.action(async (opts) => (await import("./commands/serve.js")).runServe(io, opts as Opts));
 }
+
+/** eval bon's options that only --generate reads (besides the generator engine's own). */
+const GENERATION_KEYS = [
+  "generatorTemplate",
+  "samples",
+  "genTemperature",
+  "genMaxTokens",
+  "genSeed",
+  "dataset",
+];

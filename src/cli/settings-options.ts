@@ -87,6 +87,24 @@ export interface VerifierOptionChoices {
   omit?: readonly (typeof VERIFIER_FIELDS)[number]["key"][];
 }
 
+/**
+ * Options a step added to `cmd` (their attribute names), to tell later which of them the user typed.
+ *
+ * @example const verifierKeys = optionsAddedBy(cmd, () => addVerifierOptions(cmd));
+ */
+export function optionsAddedBy(cmd: AnyCommand, add: () => unknown): string[] {
+  const before = new Set(cmd.options.map((o) => o.attributeName()));
+  add();
+  return cmd.options.map((o) => o.attributeName()).filter((k) => !before.has(k));
+}
+
+/** The flags among `keys` given on the command line (not defaults, not the environment), as typed. */
+export function flagsGiven(cmd: AnyCommand, keys: readonly string[]): string[] {
+  return cmd.options
+    .filter((o) => keys.includes(o.attributeName()) && cmd.getOptionValueSource(o.attributeName()) === "cli")
+    .map((o) => o.long ?? o.flags);
+}
+
 export function addVerifierOptions<C extends AnyCommand>(cmd: C, choices: VerifierOptionChoices = {}): C {
   for (const field of VERIFIER_FIELDS) {
     if (choices.omit?.includes(field.key)) continue;

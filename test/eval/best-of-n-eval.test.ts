@@ -169,6 +169,18 @@ describe("thinkprm eval bon", () => {
     const ignored = await cli(["eval", "bon", "-c", "c.jsonl", "--threads", "1", "--no-store"], { cwd: dir });
     expect(ignored.code).toBe(2);
     expect(ignored.stderr).toContain("--threads applies to a verifier, and none is given");
+    // any verifier setting typed, defaults or not (ThinkPRM@4 asked for, the file's scores would answer)
+    const k = await cli(["eval", "bon", "-c", "c.jsonl", "-k", "4", "--max-tokens", "9", "--no-store"], {
+      cwd: dir,
+    });
+    expect(k.code).toBe(2);
+    expect(k.stderr).toContain("--k, --max-tokens apply to a verifier, and none is given");
+    // generation flags without --generate
+    const n = await cli(["eval", "bon", "-c", "c.jsonl", "-N", "4", "-e", "scripted:s.json"], { cwd: dir });
+    expect(n.code).toBe(2);
+    expect(n.stderr).toContain(
+      "--samples applies to --generate; with --candidates the file holds the candidates",
+    );
     // a verifier whose every chain is invalid: said, and a failure
     const invalid = await cli(
       ["eval", "bon", "-c", "c.jsonl", "-e", "scripted:s.json", "--max-tokens", "1", "--no-store", "--json"],

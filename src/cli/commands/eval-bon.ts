@@ -72,11 +72,25 @@ function source(io: CliIo, opts: Opts, task: BonTaskName, taskOptions: TaskOptio
   };
 }
 
-export async function runEvalBon(io: CliIo, opts: Opts): Promise<void> {
+/** The flags the user typed, by whom they are read: a verifier's or --generate's. */
+export interface GivenFlags {
+  verifier: string[];
+  generator: string[];
+}
+
+export async function runEvalBon(
+  io: CliIo,
+  opts: Opts,
+  given: GivenFlags = { verifier: [], generator: [] },
+): Promise<void> {
   const task = opts.task as BonTaskName;
   if (!opts.generate && !opts.candidates)
     throw new CliError("give --candidates <file>, or --generate with --dataset and --generator");
   if (opts.generate && opts.candidates) throw new CliError("give --candidates or --generate, not both");
+  if (!opts.generate && given.generator.length > 0)
+    throw new CliError(
+      `${given.generator.join(", ")} ${given.generator.length > 1 ? "apply" : "applies"} to --generate; with --candidates the file holds the candidates`,
+    );
   // -m names the verifier's model: it means "verify now" on the embedded engine, never "read the file's scores"
   if (opts.model && !opts.engine) opts.engine = "llama-cpp";
   if (opts.generate && !opts.engine)
@@ -102,10 +116,10 @@ export async function runEvalBon(io: CliIo, opts: Opts): Promise<void> {
   if (!opts.engine) {
     // no verifier: the file's scores rank the candidates, so the file must have some, and the
     // verifier's flags would be ignored
-    const given = VERIFIER_ONLY_FLAGS.filter(([key]) => opts[key] !== undefined).map(([, flag]) => flag);
-    if (given.length > 0)
+    const flags = given.verifier;
+    if (flags.length > 0)
       throw new CliError(
-        `${given.join(", ")} ${given.length > 1 ? "apply" : "applies"} to a verifier, and none is given: pass -m <model.gguf> or -e <engine> to score the candidates now`,
+        `${flags.join(", ")} ${flags.length > 1 ? "apply" : "applies"} to a verifier, and none is given: pass -m <model.gguf> or -e <engine> to score the candidates now`,
       );
     if (
       src.kind === "file" &&
@@ -207,20 +221,16 @@ export async function runEvalBon(io: CliIo, opts: Opts): Promise<void> {
         `${result.failures.length} problems failed for engine reasons and are not in the curve; ${failureAdvice(result.failures)}\n`,
       );
   }
-  if (result.unscored > 0 && !(opts.json && result.unscored < result.candidates))
+  if (result.unscored > 0 && !(opts.json && result.unscored < result.candidates)) {
+    const none =
+      result.unscored === result.candidates
+        ? `; with none scored the curve says nothing about the verifier${loop.store === null ? "" : " (see the chains: thinkprm runs show)"}`
+        : "";
     io.stderr.write(
-      `${result.unscored} of ${result.candidates} candidates have no score (an invalid chain, or none in the file): naive selection never picks them, weighted voting gives them no weight${result.unscored === result.candidates ? "; with none scored the curve says nothing about the verifier (see the chains: thinkprm runs show)" : ""}\n`,
+      `${result.unscored} of ${result.candidates} candidates have no score (an invalid chain, or none in the file): naive selection never picks them, weighted voting gives them no weight${none}\n`,
     );
+  }
   endIfInterrupted(io, result.run, loop.store !== null);
   if (result.failures.length > 0 || (result.candidates > 0 && result.unscored === result.candidates))
     throw new CommandExit(1);
 }
-
-/** Flags that only a verifier reads (`[option key, flag]`); given without -m/-e they are refused. */
-const VERIFIER_ONLY_FLAGS: [string, string][] = [
-  ["threads", "--threads"],
-  ["contextSize", "--context-size"],
-  ["servedModel", "--served-model"],
-  ["serverKind", "--server-kind"],
-  ["temperature", "--temperature"],
-];
