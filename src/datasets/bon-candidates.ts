@@ -37,6 +37,34 @@ export interface CandidateSet {
 const numbers = (v: unknown): number[] =>
   Array.isArray(v) ? v.flat().filter((x): x is number => typeof x === "number") : [];
 
+/**
+ * The per-candidate scores of one record, checked: absent is none, but scores that are not
+ * numbers ("0.5") or a list that does not match the candidates one for one is an input error —
+ * read leniently, it would rank candidates on missing scores.
+ */
+function scoresOf(
+  value: unknown,
+  candidates: number,
+  where: { path: string; line: number; field: string; of: string },
+): unknown[] {
+  if (value === undefined || value === null) return [];
+  const fail = (message: string) => {
+    throw new InputError(where.path, where.line, `${where.field}: ${message}`);
+  };
+  if (!Array.isArray(value)) fail(`expected a list of scores, one per ${where.of}`);
+  const list = value as unknown[];
+  if (list.length > 0 && list.length !== candidates)
+    fail(
+      `${list.length} entries for ${candidates} ${where.of}s; a file must score every ${where.of} or none`,
+    );
+  list.forEach((entry, i) => {
+    const bad = [entry].flat(2).find((x) => x !== null && (typeof x !== "number" || !Number.isFinite(x)));
+    if (bad !== undefined)
+      fail(`entry ${i} holds ${JSON.stringify(bad)}; scores are numbers (a list of step scores, or one)`);
+  });
+  return list;
+}
+
 export function detectFormat(record: Record<string, unknown>): CandidateFormat | null {
   if (Array.isArray(record.completions) && "answer" in record) return "search-and-learn";
   if ("question_idx" in record && Array.isArray(record.output)) return "compute-optimal-tts";
@@ -61,9 +89,14 @@ export function loadCandidateSet(path: string): CandidateSet {
   if (format === "search-and-learn") {
     return {
       format,
-      problems: records.map(({ value: r }, k) => {
+      problems: records.map(({ value: r, line }, k) => {
         const completions = r.completions as string[];
-        const scores = (r.scores as unknown[] | undefined) ?? [];
+        const scores = scoresOf(r.scores, completions.length, {
+          path,
+          line,
+          field: "scores",
+          of: "completion",
+        });
         return {
           id: String(r.unique_id ?? r.id ?? k),
           problem: String(r.problem ?? ""),
@@ -76,10 +109,15 @@ export function loadCandidateSet(path: string): CandidateSet {
   if (format === "qwen-math-rm") {
     return {
       format,
-      problems: records.map(({ value: r }, k) => {
+      problems: records.map(({ value: r, line }, k) => {
         const responses = (r.code ?? r.response) as string[];
         const flags = r.score as boolean[];
-        const rm = (r.pred_score as unknown[] | undefined) ?? [];
+        const rm = scoresOf(r.pred_score, responses.length, {
+          path,
+          line,
+          field: "pred_score",
+          of: "response",
+        });
         return {
           id: String(r.idx ?? k),
           problem: String(r.question ?? ""),

@@ -150,6 +150,32 @@ describe("thinkprm eval bon", () => {
     expect(bad.stderr).toContain("candidates file not found");
   });
 
+  it("refuses scores that are not numbers, or not one per candidate, naming the line and field", async () => {
+    const row = {
+      idx: 0,
+      question: "1+1?",
+      gt: "2",
+      code: ["2", "3", "4"],
+      pred: ["2", "3", "4"],
+      score: [true, false, false],
+    };
+    const dir = workdir({
+      "strings.jsonl": `${JSON.stringify({ ...row, pred_score: [[0.9], ["0.5"], [0.1]] })}\n`,
+      "short.jsonl": `${JSON.stringify({ ...row, pred_score: [[0.9], [0.5]] })}\n`,
+      "sal.jsonl": `${JSON.stringify({ problem: "1+1?", answer: "2", completions: ["2", "3"], scores: [[0.2, "x"], [0.4]] })}\n`,
+    });
+    const run = (file: string) => cli(["eval", "bon", "-c", file, "--no-store", "-q"], { cwd: dir });
+    const strings = await run("strings.jsonl");
+    expect(strings.code).toBe(2);
+    expect(strings.stderr).toContain('strings.jsonl:1: pred_score: entry 1 holds "0.5"; scores are numbers');
+    const short = await run("short.jsonl");
+    expect(short.code).toBe(2);
+    expect(short.stderr).toContain("short.jsonl:1: pred_score: 2 entries for 3 responses");
+    const sal = await run("sal.jsonl");
+    expect(sal.code).toBe(2);
+    expect(sal.stderr).toContain('sal.jsonl:1: scores: entry 0 holds "x"');
+  });
+
   it("never prints a curve of missing scores as if it were one", async () => {
     const unscored = JSON.stringify({
       problem: "What is 1+1?",
