@@ -190,6 +190,20 @@ function deeperProblems(r: Recipe, flags: CommandFlags | undefined): Problem[] {
       for (const issue of checked.error.issues)
         problems.push({ path: ["settings", ...(issue.path as (string | number)[])], message: issue.message });
   }
+  if (r.kind === "bon-selection" && !r.verify) {
+    // the file's scores rank the candidates: a verifier's keys would be silently unused
+    for (const key of ["model", "threads", "contextSize", "serverKind", "servedModel"] as const)
+      if (r[key] !== undefined)
+        problems.push({
+          path: [key],
+          message: "a verifier's setting, and verify is false: set verify: true or remove it",
+        });
+    for (const key of Object.keys(r.settings))
+      problems.push({
+        path: ["settings", key],
+        message: "a verifier's setting, and verify is false: set verify: true or remove it",
+      });
+  }
   if (r.kind === "filter-ablation" && flags) {
     for (const command of ["synth", "train"] as const) {
       for (const key of Object.keys(r[command])) {

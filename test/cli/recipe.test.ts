@@ -37,6 +37,8 @@ describe("recipe files", () => {
       "typed.yaml":
         "kind: processbench-scaling\ndata:\n  file: items.json\nsettings:\n  maxTokens: abc\n  runaway: sometimes\n",
       "rounds.yaml": "kind: processbench-scaling\ndata:\n  file: items.json\nrounds: [1, 8]\n",
+      "unverified.yaml":
+        "kind: bon-selection\ncandidates: c.jsonl\nverify: false\nmodel: v.gguf\nsettings:\n  k: 4\n",
       "maps.yaml": [
         "kind: filter-ablation",
         "teacher: scripted:t.json",
@@ -77,6 +79,10 @@ describe("recipe files", () => {
     expect(typed.stderr).toContain("typed.yaml:5: settings.maxTokens:");
     expect(typed.stderr).toContain("typed.yaml:6: settings.runaway:");
     expect((await run("rounds.yaml")).stderr).toMatch(/rounds\.yaml:4: rounds\.1: /);
+    // a verifier's keys where the file's scores decide would be silently unused
+    const unverified = (await run("unverified.yaml")).stderr;
+    expect(unverified).toContain("unverified.yaml:4: model: a verifier's setting, and verify is false");
+    expect(unverified).toContain("unverified.yaml:6: settings.k: a verifier's setting, and verify is false");
     // the synth: and train: maps are checked against those commands' flags
     const maps = await run("maps.yaml");
     expect(maps.stderr).toContain("maps.yaml:6: synth.perPrefx: thinkprm synth has no --per-prefx");
