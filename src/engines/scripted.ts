@@ -66,7 +66,9 @@ export interface ScriptedEngineOptions {
 
 export interface RecordedCall {
   method: "complete" | "nextTokenProbabilities";
-  request: CompletionRequest | { prompt: string; candidates: readonly string[] };
+  request:
+    | CompletionRequest
+    | { prompt: string; candidates: readonly string[]; plainSpans?: ProbabilitiesOptions["plainSpans"] };
 }
 
 const DEFAULT_CAPABILITIES: EngineCapabilities = {
@@ -144,7 +146,10 @@ export class ScriptedEngine implements EngineV1 {
     candidates: readonly string[],
     options: ProbabilitiesOptions = {},
   ): Promise<ProbabilitiesResult> {
-    this.calls.push({ method: "nextTokenProbabilities", request: { prompt, candidates } });
+    this.calls.push({
+      method: "nextTokenProbabilities",
+      request: { prompt, candidates, ...(options.plainSpans ? { plainSpans: options.plainSpans } : {}) },
+    });
     await this.wait(options.signal);
     if (!this.capabilities.candidateLogprobs || !this.options.probabilities) {
       throw new EngineCapabilityError(

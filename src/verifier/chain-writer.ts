@@ -71,6 +71,19 @@ function questionsInUserText(ctx: PromptContext): number {
   return n;
 }
 
+/**
+ * The prompt's plain spans plus the chain written so far, for a request that sends the chain back
+ * (a later round, a quote's continuation, the decision). Everything in it is text: what the model
+ * generated (a `</think>` or EOS it generated as a token ended the chain and is not in it, so any
+ * such string there is the model spelling out, e.g., a candidate's) and the verifier's own plain
+ * phrases. Engines that tokenise plain spans never read it as control tokens, even where their
+ * record of the chain's own ids is gone (evicted, a cached round, a resumed run).
+ */
+export function spansWithChain(ctx: PromptContext, chainText: string): PromptContext["plainSpans"] {
+  if (chainText === "") return ctx.plainSpans;
+  return [...ctx.plainSpans, [ctx.prompt.length, ctx.prompt.length + chainText.length]];
+}
+
 export const fromEngineUsage = (u: EngineUsage): TokenUsage => ({
   promptTokens: u.promptTokens,
   generatedTokens: u.generatedTokens,
@@ -269,7 +282,12 @@ export class ChainWriter {
       chain.roundTokens[chain.roundTokens.length - 1]! += before;
     };
     const next = async (extra: Partial<CompletionRequest>) => {
-      const w = await this.one(ctx, { ...base, prompt: ctx.prompt + chain.text, ...extra }, index);
+      const prompt = ctx.prompt + chain.text;
+      const w = await this.one(
+        ctx,
+        { ...base, prompt, plainSpans: spansWithChain(ctx, chain.text), ...extra },
+        index,
+      );
       chain.usage = addUsage(chain.usage, w.usage);
       return w;
     };

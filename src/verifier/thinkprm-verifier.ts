@@ -20,6 +20,7 @@ import {
   fromEngineUsage,
   type PromptContext,
   type RawChain,
+  spansWithChain,
 } from "./chain-writer.js";
 import { guardInput } from "./input-guard.js";
 import { buildPromptParts, type PromptParts, thinkingIsOpen } from "./prompt.js";
@@ -153,7 +154,7 @@ export class ThinkPrmVerifier implements Verifier {
         prompt: decisionPrompt,
         maxTokens: 3,
         temperature: 0,
-        plainSpans: ctx.plainSpans,
+        plainSpans: spansWithChain(ctx, raw.text),
         ...(signal ? { signal } : {}),
       });
       const word = res.choices[0]?.text.trim().toLowerCase() ?? "";
@@ -161,7 +162,7 @@ export class ThinkPrmVerifier implements Verifier {
       return { kind: "vote", vote, usage: fromEngineUsage(res.usage) };
     }
     const res = await this.engine.nextTokenProbabilities(decisionPrompt, [spec.yes, spec.no], {
-      plainSpans: ctx.plainSpans,
+      plainSpans: spansWithChain(ctx, raw.text),
       ...(signal ? { signal } : {}),
     });
     const [yes, no] = res.candidates;

@@ -293,6 +293,7 @@ export class LlamaCppEngine implements EngineV1 {
               this.prompts.remember(
                 request.prompt + prefix.text,
                 [...tokens, ...(prefix.ids as Token[])],
+                request.prompt.length,
                 request.plainSpans,
               );
             } finally {

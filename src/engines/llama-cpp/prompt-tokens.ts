@@ -12,7 +12,7 @@ export class PromptTokenizer {
    * it generated). A later prompt that continues one of them keeps those exact tokens, so the KV
    * cache is reused even where re-tokenising the generated text would split it differently.
    */
-  private known: { text: string; ids: Token[]; plain: string }[] = [];
+  private known: Known[] = [];
 
   constructor(
     private readonly model: LlamaModel,
@@ -25,13 +25,19 @@ export class PromptTokenizer {
     this.known = [];
   }
 
-  /** The ids of `prompt`, continuing the longest known text it starts with (same plain spans). */
+  /**
+   * The ids of `prompt`, continuing the longest known text it starts with. A known text is reused
+   * when its prompt part was tokenised with the same plain spans; its generated part is the
+   * model's own ids, right whether the caller marks it plain or not.
+   */
   tokenize(prompt: string, plainSpans?: readonly (readonly [number, number])[]): Token[] {
-    let best: { text: string; ids: Token[]; plain: string } | undefined;
-    const plain = JSON.stringify(plainSpans ?? []);
-    // a known prefix is reused only when it was tokenised with the same plain spans
+    let best: Known | undefined;
     for (const k of this.known)
-      if (k.plain === plain && prompt.startsWith(k.text) && k.text.length > (best?.text.length ?? 0))
+      if (
+        k.text.length > (best?.text.length ?? 0) &&
+        prompt.startsWith(k.text) &&
+        k.plain === spanKey(plainSpans, k.promptEnd)
+      )
         best = k;
     if (!best) return this.tokenizeFrom(prompt, 0, plainSpans);
     const rest = prompt.slice(best.text.length);
@@ -88,12 +94,44 @@ export class PromptTokenizer {
     return out;
   }
 
-  /** Keeps `text`'s ids (a prompt plus what was generated after it); the 16 most recent are kept. */
-  remember(text: string, ids: Token[], plainSpans?: readonly (readonly [number, number])[]): void {
-    const plain = JSON.stringify(plainSpans ?? []);
+  /**
+   * Keeps `text`'s ids: a prompt (its first `promptEnd` characters, tokenised with `plainSpans`)
+   * plus what was generated after it. The 16 most recent are kept.
+   */
+  remember(
+    text: string,
+    ids: Token[],
+    promptEnd: number,
+    plainSpans?: readonly (readonly [number, number])[],
+  ): void {
+    const plain = spanKey(plainSpans, promptEnd);
     this.known = [
-      { text, ids, plain },
+      { text, ids, promptEnd, plain },
       ...this.known.filter((k) => k.text !== text || k.plain !== plain),
     ].slice(0, 16);
   }
+}
+
+interface Known {
+  text: string;
+  ids: Token[];
+  /** Where the prompt ends and the generated text begins. */
+  promptEnd: number;
+  /** The plain spans within the prompt part (`spanKey`). */
+  plain: string;
+}
+
+/** Plain spans within [0, end), sorted and merged where they touch, as a comparable string. */
+function spanKey(spans: readonly (readonly [number, number])[] | undefined, end: number): string {
+  const clipped = (spans ?? [])
+    .map(([a, b]) => [Math.max(0, a), Math.min(b, end)] as [number, number])
+    .filter(([a, b]) => b > a)
+    .sort((x, y) => x[0] - y[0]);
+  const merged: [number, number][] = [];
+  for (const [a, b] of clipped) {
+    const last = merged.at(-1);
+    if (last && a <= last[1]) last[1] = Math.max(last[1], b);
+    else merged.push([a, b]);
+  }
+  return JSON.stringify(merged);
 }
