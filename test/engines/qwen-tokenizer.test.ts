@@ -11,8 +11,7 @@ describe("tiny model with the real Qwen tokenizer and R1-Distill specials", () =
     const path = join(mkdtempSync(join(tmpdir(), "thinkprm-qwen-")), "qwen.gguf");
     writeFileSync(path, makeQwenTokenizerModel());
     const e = await LlamaCppEngine.create({ modelPath: path, threads: 1, contextSize: 512 });
-    const ids = (text: string) =>
-      (e as unknown as { tokenizePrompt(t: string): number[] }).tokenizePrompt(text);
+    const ids = (text: string) => e.tokenize(text);
     expect(ids(" Yes")).toEqual([7414]);
     expect(ids(" No")).toEqual([2308]);
     expect(ids("<think>")).toEqual([151648]);
