@@ -1,7 +1,7 @@
 /** What every command that runs a job shares: its environment, its start line, its failure and interruption lines. */
 
 import { failsAgain } from "../engines/errors.js";
-import type { JobEnvironment } from "../jobs/setup.js";
+import type { JobEnvironment, JobStart } from "../jobs/setup.js";
 import type { ItemFailure } from "../store/run-loop.js";
 import type { RunRecord } from "../store/run-store.js";
 import { type CliIo, CommandExit, writeJsonLine } from "./io.js";
@@ -19,17 +19,7 @@ export function jobEnvironment(io: CliIo): JobEnvironment {
 }
 
 /** "run X (store)" or "resuming run X: n of N already done (store)", with the template in use. */
-export function startMessage(
-  info: {
-    run: RunRecord;
-    resumed: boolean;
-    alreadyDone: number;
-    total: number;
-    storePath: string;
-    chatTemplate?: string;
-  },
-  onDisk: boolean,
-): string {
+export function startMessage(info: JobStart, onDisk: boolean): string {
   const where = onDisk ? ` (${info.storePath})` : "";
   const head = info.resumed
     ? `resuming run ${info.run.id}: ${info.alreadyDone} of ${info.total} already done${where}`

@@ -29,6 +29,7 @@ import { type GeneratorChoice, openGenerator } from "./search.js";
 import {
   itemWindow,
   type JobEnvironment,
+  type JobStart,
   type LoopChoice,
   openEngine,
   openStore,
@@ -99,13 +100,7 @@ export async function bonJob(
   options: BonJobOptions,
   env: JobEnvironment = {},
   callbacks: {
-    onStart?: (info: {
-      run: RunRecord;
-      resumed: boolean;
-      alreadyDone: number;
-      total: number;
-      storePath: string;
-    }) => void;
+    onStart?: (info: JobStart) => void;
     onProgress?: (event: { tokens: number; failed: boolean }) => void;
     onFailure?: (id: string, failure: ItemFailure) => void;
   } = {},

@@ -23,12 +23,15 @@ import type { Verification, Verifier } from "../verifier/types.js";
 import {
   itemWindow,
   type JobEnvironment,
+  type JobStart,
   type LoopChoice,
   openEngine,
   openStore,
   planVerifier,
   refuseSpecialTokens,
   type StoreChoice,
+  verificationProgress,
+  verificationUsage,
   verifierForRun,
 } from "./setup.js";
 import type { Shard } from "./verify.js";
@@ -58,14 +61,7 @@ export interface ProcessBenchResult {
 }
 
 export interface ProcessBenchCallbacks {
-  onStart?: (info: {
-    run: RunRecord;
-    resumed: boolean;
-    alreadyDone: number;
-    total: number;
-    chatTemplate: string;
-    storePath: string;
-  }) => void;
+  onStart?: (info: JobStart & { chatTemplate: string }) => void;
   onProgress?: (event: { tokens: number; invalid: number; failed: boolean }) => void;
   onFailure?: (item: ProcessBenchItem, failure: ItemFailure) => void;
 }
@@ -137,18 +133,8 @@ export async function processBenchJob(
           gold: { firstErrorStep: item.label },
         } as Verification;
       },
-      usage: (v) => ({
-        promptTokens: v.usage.promptTokens,
-        generatedTokens: v.usage.generatedTokens,
-        reusedTokens: v.usage.reusedPromptTokens,
-        invalid: v.invalidChains,
-      }),
-      onProgress: ({ result, failure }) =>
-        callbacks.onProgress?.({
-          tokens: result?.usage.generatedTokens ?? 0,
-          invalid: result?.invalidChains ?? 0,
-          failed: failure !== undefined,
-        }),
+      usage: verificationUsage,
+      onProgress: verificationProgress(callbacks.onProgress),
       onResult: ({ value: item }, v) => {
         predictions.push({
           id: item.id,

@@ -18,6 +18,7 @@ import type { Verifier } from "../verifier/types.js";
 import {
   itemWindow,
   type JobEnvironment,
+  type JobStart,
   type LoopChoice,
   openEngine,
   openStore,
@@ -111,13 +112,7 @@ export async function searchJob(
   options: SearchJobOptions,
   env: JobEnvironment = {},
   callbacks: {
-    onStart?: (info: {
-      run: RunRecord;
-      resumed: boolean;
-      alreadyDone: number;
-      total: number;
-      storePath: string;
-    }) => void;
+    onStart?: (info: JobStart) => void;
     onResult?: (problem: SearchJobProblem, result: StoredSearch, stored: boolean) => void;
     onFailure?: (problem: SearchJobProblem, failure: ItemFailure) => void;
     onProgress?: (event: { tokens: number; failed: boolean }) => void;

@@ -11,6 +11,7 @@ import { type ResolvedChatTemplate, resolveChatTemplate } from "../engines/chat-
 import { createEngine, type EngineEnvironment } from "../engines/create.js";
 import type { EngineSpecInput } from "../engines/spec.js";
 import type { Engine } from "../engines/types.js";
+import type { ItemFailure, ItemUsage } from "../store/run-loop.js";
 import type { RunRecord } from "../store/run-store.js";
 import { RunStore } from "../store/run-store.js";
 import { createVerifier } from "../verifier/create.js";
@@ -20,7 +21,7 @@ import {
   type VerifierSettingsInput,
   verifierSettingsSchema,
 } from "../verifier/settings.js";
-import type { Verifier } from "../verifier/types.js";
+import type { Verification, Verifier } from "../verifier/types.js";
 
 export interface JobEnvironment {
   env?: Record<string, string | undefined>;
@@ -61,6 +62,39 @@ export function itemWindow(
   fallback = 1,
 ): number {
   return engine?.capabilities.concurrency ?? fallback;
+}
+
+/** What a job tells its caller when its run starts (the CLI prints it with `startMessage`). */
+export interface JobStart {
+  run: RunRecord;
+  resumed: boolean;
+  alreadyDone: number;
+  total: number;
+  storePath: string;
+  /** The chat template in use, for jobs that verify. */
+  chatTemplate?: string;
+}
+
+/** A verification's counters for the run store (its `usage` in the run loop). */
+export function verificationUsage(v: Verification): ItemUsage {
+  return {
+    promptTokens: v.usage.promptTokens,
+    generatedTokens: v.usage.generatedTokens,
+    reusedTokens: v.usage.reusedPromptTokens,
+    invalid: v.invalidChains,
+  };
+}
+
+/** The run loop's progress for jobs whose items are verifications, as their callers' events. */
+export function verificationProgress(
+  onProgress: ((event: { tokens: number; invalid: number; failed: boolean }) => void) | undefined,
+) {
+  return ({ result, failure }: { result?: Verification; failure?: ItemFailure }) =>
+    onProgress?.({
+      tokens: result?.usage.generatedTokens ?? 0,
+      invalid: result?.invalidChains ?? 0,
+      failed: failure !== undefined,
+    });
 }
 
 export function openStore(choice: StoreChoice, cwd?: string): RunStore {

@@ -20,12 +20,15 @@ import type { Verification, VerificationEvent, Verifier } from "../verifier/type
 import {
   itemWindow,
   type JobEnvironment,
+  type JobStart,
   type LoopChoice,
   openEngine,
   openStore,
   planVerifier,
   refuseSpecialTokens,
   type StoreChoice,
+  verificationProgress,
+  verificationUsage,
   verifierForRun,
 } from "./setup.js";
 
@@ -58,14 +61,7 @@ export interface VerifyItem {
 }
 
 export interface VerifyJobCallbacks {
-  onStart?: (info: {
-    run: RunRecord;
-    resumed: boolean;
-    alreadyDone: number;
-    total: number;
-    chatTemplate: string;
-    storePath: string;
-  }) => void;
+  onStart?: (info: JobStart & { chatTemplate: string }) => void;
   /** Each verification, in input order (`stored`: from an earlier attempt of this run). */
   onResult?: (item: VerifyItem, verification: StoredVerification, stored: boolean) => void;
   onFailure?: (item: VerifyItem, failure: ItemFailure) => void;
@@ -164,18 +160,8 @@ export async function verifyJob(
           ...(gold ? { gold } : {}),
         };
       },
-      usage: (v) => ({
-        promptTokens: v.usage.promptTokens,
-        generatedTokens: v.usage.generatedTokens,
-        reusedTokens: v.usage.reusedPromptTokens,
-        invalid: v.invalidChains,
-      }),
-      onProgress: ({ result, failure }) =>
-        callbacks.onProgress?.({
-          tokens: result?.usage.generatedTokens ?? 0,
-          invalid: result?.invalidChains ?? 0,
-          failed: failure !== undefined,
-        }),
+      usage: verificationUsage,
+      onProgress: verificationProgress(callbacks.onProgress),
       onResult: (item, stored, fromStore) => {
         summary.verified++;
         if (stored.score === null) summary.unscored++;
