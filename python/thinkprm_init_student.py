@@ -31,6 +31,10 @@ import json
 import os
 import sys
 
+# the shipped training script reads the same export; its reader names the file, line and field
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from thinkprm_sft import read_examples  # noqa: E402
+
 BOS = "<｜begin▁of▁sentence｜>"
 EOS = "<｜end▁of▁sentence｜>"
 USER = "<｜User｜>"
@@ -61,24 +65,6 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--check", action="store_true", help="print tokenizer statistics, write nothing")
     return p.parse_args(argv)
-
-
-def read_corpus(path):
-    texts = []
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as e:
-                sys.exit(f"{path}:{n}: not JSON ({e.msg}); expected the trl.jsonl of `thinkprm export`")
-            if not isinstance(row.get("prompt"), str) or not isinstance(row.get("completion"), str):
-                sys.exit(f"{path}:{n}: expected string fields \"prompt\" and \"completion\"; export with --format trl")
-            texts.append((row["prompt"], row["completion"]))
-    if not texts:
-        sys.exit(f"{path}: no examples")
-    return texts
 
 
 NEWLINE = "\u010a"  # "\n" in the byte-level alphabet
@@ -146,7 +132,7 @@ def build_tokenizer(pairs, vocab_size):
 
 def main(argv=None):
     args = parse_args(argv)
-    pairs = [pair for path in args.corpus for pair in read_corpus(path)]
+    pairs = [pair for path in args.corpus for pair in read_examples(path)]
     tok = build_tokenizer(pairs, args.vocab_size)
     lengths = [(len(tok.encode(p, add_special_tokens=False).ids), len(tok.encode(c, add_special_tokens=False).ids)) for p, c in pairs]
     stats = {
