@@ -1,4 +1,4 @@
-/** Headless Debian Chromium for the playground tests (the same flags as the report's tests). */
+/** Headless Debian Chromium for the browser tests (the playground's and the report's). */
 import { existsSync } from "node:fs";
 import { type Browser, chromium } from "playwright-core";
 import { expect } from "vitest";

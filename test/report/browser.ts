@@ -1,20 +1,7 @@
 /** Headless Debian Chromium for the report tests, recording console errors and every request. */
-import { existsSync } from "node:fs";
-import { type Browser, chromium, type Locator, type Page } from "playwright-core";
-import { expect } from "vitest";
+import type { Browser, Locator, Page } from "playwright-core";
 import type { Segment } from "../../src/report/math-text.js";
-
-const CHROMIUM = "/usr/bin/chromium";
-// the flags a root, offline, headless Chromium needs here (see the machine notes)
-const ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+import { launchBrowser } from "../playground/browser-session.js";
 
 export interface OpenedPage {
   page: Page;
@@ -25,11 +12,7 @@ export interface OpenedPage {
 }
 
 export async function withBrowser<T>(f: (browser: Browser) => Promise<T>): Promise<T> {
-  expect(
-    existsSync(CHROMIUM),
-    "Debian's chromium is needed (apt-get install chromium; .ci/run installs it)",
-  ).toBe(true);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+  const browser = await launchBrowser();
   try {
     return await f(browser);
   } finally {

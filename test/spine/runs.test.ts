@@ -139,7 +139,7 @@ describe("the run loop", () => {
         inFlight--;
         return value * 2;
       },
-      onResult: (item, result) => seen.push(result),
+      onResult: (_item, result) => seen.push(result),
     });
     expect(most).toBe(8);
     expect(seen).toEqual(Array.from({ length: 40 }, (_, i) => i * 2));
