@@ -56,7 +56,8 @@ export function runEngineConformance(
     const reason = skipped.get(title);
     // A capability the engine declares it lacks (e.g. an Ollama server has no logprobs): the
     // caller must give the reason, which stays in the test's title so reports say why it did not run.
-    if (reason !== undefined) it.skip(`${title} (skipped: ${reason})`, fn);
+    if (reason !== undefined)
+      it.skip(`${title} (skipped: ${reason})`, fn); // skipped: the engine lacks this capability, and says why (the title)
     else it(title, (ctx) => fn(ctx as unknown as { skip: (note?: string) => never }), timeout);
   };
 

@@ -15,6 +15,7 @@ import { stepSeed } from "../../src/engines/llama-cpp/generate.js";
 import { makeTinyModel } from "../../src/engines/llama-cpp/test-models.js";
 import type { CompletionDelta } from "../../src/engines/types.js";
 import { ThinkPrmVerifier } from "../../src/verifier/thinkprm-verifier.js";
+import { cli } from "../cli/run-cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "thinkprm-batched-"));
 const tiny = join(dir, "tiny.gguf");
@@ -200,6 +201,40 @@ describe("ThinkPRM@4 on 4 sequences", () => {
     expect(later).toBeGreaterThan(0);
     expect(decisionCost(sequential)).toBeGreaterThanOrEqual(later);
   }, 60_000);
+});
+
+describe("ThinkPRM@4 through the command a user types", () => {
+  it("thinkprm verify -k 4 decodes the chains together: each decision continues its chain in its sequence", async () => {
+    const r = await cli(
+      [
+        ...["verify", "-m", tiny, "-k", "4", "--max-tokens", "48", "--on-truncated", "force-decision"],
+        ...[
+          "--threads",
+          "1",
+          "--no-store",
+          "--json",
+          "--problem",
+          "What is 2+3?",
+          "--step",
+          "2+3=5",
+          "--step",
+          "so 5",
+        ],
+      ],
+      { cwd: dir },
+    );
+    expect(r.code).toBe(0);
+    const v = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as {
+      chains: { usage: { promptTokens: number; generatedTokens: number } }[];
+    };
+    expect(v.chains).toHaveLength(4);
+    // chain 0 evaluated the prompt once; chains 1–3 only their decision strings (on one sequence
+    // each would evaluate its 48 generated tokens again)
+    for (const c of v.chains.slice(1)) {
+      expect(c.usage.generatedTokens).toBe(48);
+      expect(c.usage.promptTokens).toBeLessThanOrEqual(12);
+    }
+  }, 120_000);
 });
 
 describe("the default number of sequences", () => {
