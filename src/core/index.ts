@@ -1,4 +1,13 @@
 export {
+  auroc,
+  brier,
+  type CalibrationReport,
+  calibrationReport,
+  ece,
+  type ReliabilityBin,
+  reliabilityBins,
+} from "./calibration.js";
+export {
   type Aggregation,
   aggregateScores,
   type ChoiceLogprob,
@@ -27,7 +36,7 @@ export {
 } from "./parse-chain.js";
 export { pyReplace, pyStrip } from "./python-str.js";
 export { fail, type Issue, type IssueCode, issue, ok, type Result } from "./result.js";
-export { lcg, seededShuffle, shuffle } from "./seeded-random.js";
+export { lcg, seededShuffle, seededStream, shuffle } from "./seeded-random.js";
 export {
   fixStepLabels,
   labelsUntilError,

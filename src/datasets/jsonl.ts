@@ -4,7 +4,10 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
-import type { z } from "zod";
+import { describeZodError } from "../core/zod-issues.js";
+
+// one wording of a record's first schema problem, for every reader (engines' script files too)
+export { describeZodError };
 
 export class InputError extends Error {
   readonly source: string;
@@ -72,19 +75,4 @@ export function parseJsonlText(text: string, source: string): JsonlLine[] {
 export function openInput(path: string): Readable {
   const stream = createReadStream(path);
   return stream;
-}
-
-/** Describes the first zod issue as "field "steps[2]": expected string, received number". */
-export function describeZodError(error: z.ZodError): string {
-  const first = error.issues[0];
-  if (!first) return "invalid record";
-  const path =
-    first.path.length > 0
-      ? first.path
-          .map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))
-          .join("")
-          .replace(/^\./, "")
-      : "";
-  const message = first.message.replace(/^Invalid input: /, "");
-  return path ? `field "${path}": ${message}` : message;
 }

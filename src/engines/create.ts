@@ -51,8 +51,8 @@ async function build(spec: EngineSpec, environment: EngineEnvironment): Promise<
       return scriptedEngineFromFile(resolve(cwd, spec.script), spec.script);
     }
     case "synthetic-teacher": {
-      // the synthetic task's rule-based teacher (src/synth/synthetic/): chains for bench:learn
-      const { SyntheticTeacherEngine } = await import("../synth/synthetic/teacher.js");
+      // the synthetic task's rule-based teacher (synthetic-teacher/): chains for bench:learn
+      const { SyntheticTeacherEngine } = await import("./synthetic-teacher/teacher.js");
       return SyntheticTeacherEngine.fromSpec(spec.options);
     }
     case "openai": {

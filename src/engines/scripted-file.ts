@@ -9,7 +9,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { z } from "zod";
-import { describeZodError } from "../datasets/jsonl.js";
+import { describeZodError } from "../core/zod-issues.js";
 import { EngineError } from "./errors.js";
 import { ScriptedEngine, type ScriptedReply } from "./scripted.js";
 

@@ -9,9 +9,9 @@
  */
 
 import { z } from "zod";
-import { parseTeacherOptions } from "../synth/synthetic/teacher.js";
 import { SERVER_KINDS } from "./openai-compatible/profiles.js";
 import { DEFAULT_MAX_RESPONSE_BYTES } from "./openai-compatible/response-limits.js";
+import { parseTeacherOptions } from "./synthetic-teacher/teacher.js";
 
 /** The verifier the paper releases at the smallest size (the default model everywhere). */
 export const DEFAULT_VERIFIER_MODEL = "launch/ThinkPRM-1.5B";

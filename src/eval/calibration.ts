@@ -2,40 +2,10 @@
  * Calibration and ranking quality of verifier scores (thinkprm-spec.md §6.5; the paper's open
  * question: ThinkPRM's scores cluster near 0 and 1). Pure.
  */
-import { type ReliabilityBin, reliabilityBins } from "../report/charts.js";
+import { auroc, brier, type CalibrationReport, calibrationReport, ece } from "../core/calibration.js";
 
-/** Expected calibration error with equal-width bins: Σ (n_b / N) · |mean score − accuracy|. */
-export function ece(scores: readonly number[], labels: readonly boolean[], bins = 10): number {
-  if (scores.length === 0) return 0;
-  return reliabilityBins([...scores], [...labels], bins).reduce(
-    (s, b) => s + (b.count / scores.length) * Math.abs(b.meanScore - b.fractionCorrect),
-    0,
-  );
-}
-
-/** Mean squared error of the scores as probabilities. */
-export function brier(scores: readonly number[], labels: readonly boolean[]): number {
-  if (scores.length === 0) return 0;
-  return scores.reduce((s, x, i) => s + (x - (labels[i] ? 1 : 0)) ** 2, 0) / scores.length;
-}
-
-/** Area under the ROC curve (the probability a random positive outscores a random negative; ties count half). */
-export function auroc(scores: readonly number[], labels: readonly boolean[]): number | null {
-  const pos = scores.filter((_, i) => labels[i]);
-  const neg = scores.filter((_, i) => !labels[i]);
-  if (pos.length === 0 || neg.length === 0) return null;
-  // rank-sum with average ranks for ties
-  const all = scores.map((s, i) => ({ s, pos: labels[i]! })).sort((a, b) => a.s - b.s);
-  let rankSum = 0;
-  for (let i = 0; i < all.length; ) {
-    let j = i;
-    while (j < all.length && all[j]!.s === all[i]!.s) j++;
-    const avg = (i + 1 + j) / 2;
-    for (let k = i; k < j; k++) if (all[k]!.pos) rankSum += avg;
-    i = j;
-  }
-  return (rankSum - (pos.length * (pos.length + 1)) / 2) / (pos.length * neg.length);
-}
+// the score metrics live in core/ (the report reads them too); re-exported for the evaluations' callers
+export { auroc, brier, type CalibrationReport, calibrationReport, ece };
 
 function ranks(xs: readonly number[]): number[] {
   const order = xs.map((x, i) => ({ x, i })).sort((a, b) => a.x - b.x);
@@ -101,24 +71,6 @@ export function meanPerProblem(
     )
     .filter((v): v is number => v !== null);
   return values.length === 0 ? null : values.reduce((s, v) => s + v, 0) / values.length;
-}
-
-export interface CalibrationReport {
-  n: number;
-  ece: number;
-  brier: number;
-  auroc: number | null;
-  reliability: ReliabilityBin[];
-}
-
-export function calibrationReport(scores: readonly number[], labels: readonly boolean[]): CalibrationReport {
-  return {
-    n: scores.length,
-    ece: ece(scores, labels),
-    brier: brier(scores, labels),
-    auroc: auroc(scores, labels),
-    reliability: reliabilityBins([...scores], [...labels]),
-  };
 }
 
 const clip = (p: number) => Math.min(1 - 1e-12, Math.max(1e-12, p));

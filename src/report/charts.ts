@@ -4,6 +4,7 @@
  * in the run's colour, never pooled. Rendering lives in chart-render.ts.
  */
 import type { TopLevelSpec } from "vega-lite";
+import type { ReliabilityBin } from "../core/calibration.js";
 
 export interface ChartSpec {
   id: string;
@@ -106,37 +107,6 @@ export function chainTokenHistogram(
       "chains (count)",
     ),
   };
-}
-
-export interface ReliabilityBin {
-  bin: number;
-  meanScore: number;
-  fractionCorrect: number;
-  count: number;
-}
-
-/**
- * Reliability diagram data: 10 equal-width score bins; in each, the mean score and the fraction of
- * solutions that are actually correct. A calibrated verifier lies on the diagonal.
- *
- * @example reliabilityBins([0.05, 0.95, 0.9], [false, true, false]) // two bins: 0 → 0/1, 9 → 1/2
- */
-export function reliabilityBins(scores: number[], correct: boolean[], bins = 10): ReliabilityBin[] {
-  const acc = Array.from({ length: bins }, () => ({ sum: 0, correct: 0, count: 0 }));
-  scores.forEach((s, i) => {
-    const b = Math.min(bins - 1, Math.floor(s * bins));
-    acc[b]!.sum += s;
-    acc[b]!.correct += correct[i] ? 1 : 0;
-    acc[b]!.count++;
-  });
-  return acc
-    .map((a, bin) => ({
-      bin,
-      meanScore: a.count ? a.sum / a.count : 0,
-      fractionCorrect: a.count ? a.correct / a.count : 0,
-      count: a.count,
-    }))
-    .filter((b) => b.count > 0);
 }
 
 export interface ReliabilitySeries {

@@ -3,7 +3,7 @@
  * plots (scores, chain lengths, reliability) show all runs in one chart with a colour per run;
  * the curves a run stores in its metrics (best-of-N, verifier-compute scaling) get a chart per run.
  */
-import { calibrationReport } from "../eval/calibration.js";
+import { calibrationReport } from "../core/calibration.js";
 import {
   accuracyVsN,
   type ChartSpec,

@@ -6,9 +6,9 @@
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { reliabilityBins } from "../../src/core/calibration.js";
 import { makeTinyModel } from "../../src/engines/llama-cpp/test-models.js";
 import { ece } from "../../src/eval/calibration.js";
-import { reliabilityBins } from "../../src/report/charts.js";
 import { scriptJson } from "../../src/report/html.js";
 import { katexAssets } from "../../src/report/katex-assets.js";
 import { splitChain, splitMath } from "../../src/report/math-text.js";

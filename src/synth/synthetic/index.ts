@@ -3,6 +3,22 @@
  * to make a verifier end to end on a laptop (`npm run bench:learn`, README "Train your own verifier
  * on a laptop").
  */
+
+export { seededStream } from "../../core/seeded-random.js";
+export {
+  checkSum,
+  parseSumProblem,
+  type StepCheck,
+  type SumCheck,
+} from "../../engines/synthetic-teacher/last-digit-check.js";
+export {
+  DEFAULT_TEACHER_MISTAKES,
+  parseTeacherOptions,
+  readPrompt,
+  SyntheticTeacherEngine,
+  type TeacherMistakes,
+  teacherChain,
+} from "../../engines/synthetic-teacher/teacher.js";
 export {
   generateSums,
   type SumOptions,
@@ -12,8 +28,6 @@ export {
   sumStep,
   writeSum,
 } from "./last-digit.js";
-export { checkSum, parseSumProblem, type StepCheck, type SumCheck } from "./last-digit-check.js";
-export { seededStream } from "./stream.js";
 export {
   HELD_OUT_SUBSET,
   type LabelledPrefixRecord,
@@ -25,11 +39,3 @@ export {
   syntheticTask,
   trainingPrefixes,
 } from "./task-files.js";
-export {
-  DEFAULT_TEACHER_MISTAKES,
-  parseTeacherOptions,
-  readPrompt,
-  SyntheticTeacherEngine,
-  type TeacherMistakes,
-  teacherChain,
-} from "./teacher.js";

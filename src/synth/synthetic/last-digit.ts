@@ -19,8 +19,8 @@
  * // steps   ["9+3=12, last digit 2.", "2+6=8, last digit 8.", "The answer is 8."]
  */
 
+import { seededStream } from "../../core/seeded-random.js";
 import type { StepLabel } from "../../core/step-labels.js";
-import { seededStream } from "./stream.js";
 
 export interface SumSolution {
   id: string;

@@ -4,9 +4,9 @@
  * `thinkprm eval processbench`.
  */
 
+import { seededStream } from "../../core/seeded-random.js";
 import type { StepLabel } from "../../core/step-labels.js";
 import { generateSums, type SumOptions, type SumSolution, solutionLabels, writeSum } from "./last-digit.js";
-import { seededStream } from "./stream.js";
 
 /** A line of the `jsonl:` source: `{id, problem, steps, labels}`. */
 export interface LabelledPrefixRecord {

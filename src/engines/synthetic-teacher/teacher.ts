@@ -22,17 +22,17 @@
  * sample index draws its own mistakes. Everything is a function of (seed, prompt, sample index).
  */
 
-import { EngineCapabilityError, EngineError } from "../../engines/errors.js";
-import { ScriptedEngine } from "../../engines/scripted.js";
+import { seededStream } from "../../core/seeded-random.js";
+import { EngineCapabilityError, EngineError } from "../errors.js";
+import { ScriptedEngine } from "../scripted.js";
 import type {
   CompletionRequest,
   CompletionResult,
   EngineCapabilities,
   EngineV1,
   ProbabilitiesResult,
-} from "../../engines/types.js";
+} from "../types.js";
 import { checkSum, parseSumProblem, type StepCheck } from "./last-digit-check.js";
-import { seededStream } from "./stream.js";
 
 export interface TeacherMistakes {
   miss: number;
