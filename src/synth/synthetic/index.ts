@@ -1,7 +1,8 @@
 /**
  * A synthetic step-labelled task (the last digit of a sum) and its rule-based teacher: everything needed
  * to make a verifier end to end on a laptop (`npm run bench:learn`, README "Train your own verifier
- * on a laptop").
+ * on a laptop"). The teacher is an engine (engines/synthetic-teacher/, with the step check it
+ * applies), re-exported here with the task.
  */
 
 export { seededStream } from "../../core/seeded-random.js";
