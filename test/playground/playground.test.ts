@@ -6,9 +6,9 @@
  * errors are shown, and nothing leaves 127.0.0.1.
  */
 import { mkdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { ScriptedEngine } from "../../src/engines/scripted.js";
 import { PLAYGROUND_EXAMPLES } from "../../src/server/playground/examples.js";
 import { startServer } from "../../src/server/serve.js";
@@ -44,8 +44,15 @@ interface Opened {
   requests: string[];
 }
 
+/**
+ * Opens the playground in a fresh browser context, closed when the test ends (so no page of an
+ * earlier test holds a connection or CPU). Each wait gives up after 20 s, well inside the test's
+ * own limit, so that a stuck test names the element it waited for; a failed test also prints what
+ * the page showed and saves a screenshot.
+ */
 async function open(browser: Browser, url: string): Promise<Opened> {
   const context = await browser.newContext({ viewport: { width: 1360, height: 1000 } });
+  context.setDefaultTimeout(20_000);
   const page = await context.newPage();
   const errors: string[] = [];
   const requests: string[] = [];
@@ -53,7 +60,28 @@ async function open(browser: Browser, url: string): Promise<Opened> {
     if (m.type() === "error") errors.push(m.text());
   });
   page.on("pageerror", (e) => errors.push(e.message));
+  const failed: string[] = [];
   page.on("request", (r) => requests.push(r.url()));
+  page.on("requestfailed", (r) => failed.push(`${r.url()}: ${r.failure()?.errorText}`));
+  onTestFinished(async ({ task }) => {
+    if (task.result?.state === "fail") await showPage(task);
+    await context.close();
+  });
+  const showPage = async (task: { id: string; name: string }) => {
+    const shown = await page
+      .evaluate(() => {
+        const text = (id: string) => document.getElementById(id)?.textContent?.trim() ?? "(none)";
+        return { connection: text("connection"), message: text("message"), result: text("result") };
+      })
+      .catch((e: Error) => ({ unreadable: e.message }));
+    const shot = join(REPO_ROOT, "test-results", `playground-failed-${task.id}.png`);
+    mkdirSync(dirname(shot), { recursive: true });
+    await page.screenshot({ path: shot, fullPage: true, timeout: 5_000 }).catch(() => undefined);
+    console.error(
+      `the page when "${task.name}" failed:`,
+      JSON.stringify({ ...shown, errors, requests: requests.slice(-20), failed, screenshot: shot }, null, 1),
+    );
+  };
   await page.goto(`${url}/`);
   return { page, errors, requests };
 }
@@ -110,7 +138,9 @@ afterAll(async () => {
   await browser?.close();
 });
 
-describe("the playground at GET /", () => {
+// a browser test on a busy 2-core machine (CI runs it beside the 3,400-item ProcessBench run) gets
+// twice the suite's usual limit; each wait inside still gives up at 20 s (see open)
+describe("the playground at GET /", { timeout: 60_000 }, () => {
   it("streams a verification: badges in order before the score, /v1/verify's score, typeset math, nothing off 127.0.0.1", async () => {
     const engine = engineAt(10);
     const server = await startServer({ engine, chatTemplate: null, token: TOKEN, port: 0 });
