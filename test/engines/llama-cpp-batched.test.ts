@@ -211,6 +211,10 @@ describe("ThinkPRM@4 through the command a user types", () => {
         ...[
           "--threads",
           "1",
+          // a seed whose chains 1–3 run to --max-tokens (unseeded, a chain of this random model
+          // sometimes ends early, on an end token, and then has little to evaluate again)
+          "--seed",
+          "2",
           "--no-store",
           "--json",
           "--problem",

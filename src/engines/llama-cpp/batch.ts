@@ -24,15 +24,29 @@ import type { LlamaContextSequence, Token } from "node-llama-cpp";
  * seeded sampling needs: the batch's size can change the floating-point sums behind the logits.
  */
 export class LockstepBarrier {
-  private waiting: (() => void)[] = [];
+  private waiting: { lane: number; resolve: () => void }[] = [];
   private releasing = false;
 
-  constructor(private parties: number) {}
+  /**
+   * `idle`: resolves once node-llama-cpp's dispatch of the last batch has ended. Its dispatch loop
+   * decodes again at once whatever was queued while it finished the batch (sampling and its other
+   * after-batch work run on the thread pool), so lanes released before it ends would make a batch
+   * of whoever was quickest.
+   */
+  constructor(
+    private parties: number,
+    private readonly idle: () => Promise<void> = async () => {},
+  ) {}
 
-  /** Resolves when every lane still running has arrived. */
-  arrive(): Promise<void> {
+  /** Lanes still making decode requests. */
+  get running(): number {
+    return this.parties;
+  }
+
+  /** Resolves when every lane still running has arrived; `lane` orders the release. */
+  arrive(lane: number): Promise<void> {
     return new Promise((resolve) => {
-      this.waiting.push(resolve);
+      this.waiting.push({ lane, resolve });
       this.check();
     });
   }
@@ -46,15 +60,54 @@ export class LockstepBarrier {
   private check(): void {
     if (this.releasing || this.waiting.length === 0 || this.waiting.length < this.parties) return;
     this.releasing = true;
-    // released on the next turn: by then node-llama-cpp has finished the bookkeeping of the batch
-    // that produced these tokens, so the new requests are queued together into one batch
-    setImmediate(() => {
-      const waiting = this.waiting;
+    const release = () => {
+      // in lane order, whatever order they arrived in: the order their requests reach the queue
+      // sets where each token's KV cells go, and with them the order of the attention's float sums
+      const waiting = this.waiting.sort((a, b) => a.lane - b.lane);
       this.waiting = [];
       this.releasing = false;
-      for (const resolve of waiting) resolve();
-    });
+      for (const w of waiting) w.resolve();
+    };
+    // released when node-llama-cpp's dispatch has ended, on the turn after: the new requests are
+    // queued together, and the dispatch gate sends them as one batch
+    this.idle().then(
+      () => setImmediate(release),
+      () => setImmediate(release),
+    );
   }
+}
+
+/**
+ * node-llama-cpp's batch dispatch, held while lanes decode in lockstep until every running lane's
+ * request is queued. Released together, the lanes still reach the queue at different moments when
+ * one of them waits on the thread pool first (its sampling, the context lock): dispatched on the
+ * next turn as by default, the batch then went out without it, so its size — and the logits, and
+ * a seeded sample — depended on thread timing (under load, 3 runs in 8 of the batched test drew
+ * other samples). Without a lockstep group, a batch is dispatched on the next turn, as by default.
+ */
+export class DispatchGate {
+  /** The lanes decoding in lockstep now, if any. */
+  barrier: LockstepBarrier | undefined;
+
+  /**
+   * `queued`: how many sequences have a decode request waiting in the context's queue; `idle`:
+   * resolves when no batch is being dispatched (see `LockstepBarrier`).
+   */
+  constructor(
+    private readonly queued: () => number | undefined,
+    readonly idle: () => Promise<void>,
+  ) {}
+
+  readonly schedule = (dispatch: () => void): void => {
+    const attempt = () => {
+      const running = this.barrier?.running ?? 0;
+      const queued = this.queued();
+      // poll on the next turn until the stragglers are queued (they are a thread-pool task away)
+      if (running > 1 && queued !== undefined && queued < running) setImmediate(attempt);
+      else dispatch();
+    };
+    setImmediate(attempt);
+  };
 }
 
 /**

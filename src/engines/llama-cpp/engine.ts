@@ -30,10 +30,10 @@ import type {
   ProbabilitiesOptions,
   ProbabilitiesResult,
 } from "../types.js";
-import { defaultSequences, LockstepBarrier, rankSequences, SequenceCopier } from "./batch.js";
+import { DispatchGate, defaultSequences, LockstepBarrier, rankSequences, SequenceCopier } from "./batch.js";
 import { generateSample, type SampleContext } from "./generate.js";
 import { addedTokenTexts, type GgufHeader, templateFromGgufHeader, validateGguf } from "./gguf-reader.js";
-import { loadNodeLlamaCpp } from "./load.js";
+import { loadNodeLlamaCpp, loadWaitForLockRelease } from "./load.js";
 import { PromptTokenizer } from "./prompt-tokens.js";
 
 export interface LlamaCppEngineOptions {
@@ -99,6 +99,8 @@ export class LlamaCppEngine implements EngineV1 {
     threads: number,
     digest: string,
     header: GgufHeader,
+    /** Holds a batch until every lane decoding in lockstep has queued (batch.ts). */
+    private readonly gate: DispatchGate,
   ) {
     this.modelId = options.modelPath;
     this.identity = `gguf-sha256:${digest}`;
@@ -169,9 +171,25 @@ export class LlamaCppEngine implements EngineV1 {
             ).cpuRam,
         )),
     );
-    const context = await model.createContext({ contextSize, threads, sequences: count });
+    const waitForLockRelease = await loadWaitForLockRelease();
+    const gate = new DispatchGate(
+      () => {
+        // node-llama-cpp 3.21.1's own record of the sequences with a queued decode (pinned version)
+        const ids = (context as unknown as { _queuedDecodeSequenceIds?: Set<number> })
+          ._queuedDecodeSequenceIds;
+        return ids?.size;
+      },
+      // its batches are dispatched under this lock (LlamaContext.dispatchPendingBatch)
+      () => waitForLockRelease([context, "context"]),
+    );
+    const context = await model.createContext({
+      contextSize,
+      threads,
+      sequences: count,
+      batching: { dispatchSchedule: gate.schedule },
+    });
     const sequences = Array.from({ length: count }, () => context.getSequence());
-    return new LlamaCppEngine(model, context, sequences, options, threads, digest, header);
+    return new LlamaCppEngine(model, context, sequences, options, threads, digest, header, gate);
   }
 
   /**
@@ -272,7 +290,8 @@ export class LlamaCppEngine implements EngineV1 {
         if (request.signal?.aborted)
           throw new EngineError("request aborted", { code: "aborted", cause: request.signal.reason });
         const lanes = await this.prepareLanes(tokens, Math.min(width, n - first));
-        const barrier = lanes.length > 1 ? new LockstepBarrier(lanes.length) : undefined;
+        const barrier = lanes.length > 1 ? new LockstepBarrier(lanes.length, this.gate.idle) : undefined;
+        this.gate.barrier = barrier;
         const settled = await Promise.allSettled(
           lanes.map(async (lane, j) => {
             const i = first + j;
@@ -301,6 +320,7 @@ export class LlamaCppEngine implements EngineV1 {
             }
           }),
         );
+        this.gate.barrier = undefined;
         // every lane has stopped before the engine takes the next call
         const failed = settled.find((s) => s.status === "rejected");
         if (failed) throw failed.reason;

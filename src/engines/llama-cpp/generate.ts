@@ -109,7 +109,7 @@ export async function generateSample(ctx: SampleContext, job: SampleJob) {
     let input = next;
     for (;;) {
       if (request.signal?.aborted) break;
-      await barrier?.arrive();
+      await barrier?.arrive(job.index);
       const out = await seq.controlledEvaluate([
         ...input.slice(0, -1),
         [input.at(-1)!, { generateNext: { token: true, probabilities: true, options: sampling(generated) } }],
@@ -128,7 +128,7 @@ export async function generateSample(ctx: SampleContext, job: SampleJob) {
   } else {
     generation: for (;;) {
       // fast path: the sequence's own generator; it stops by itself at an end-of-generation token
-      await barrier?.arrive();
+      await barrier?.arrive(job.index);
       const loop = seq.evaluate(next, sampling(generated)); // no repeat penalty: evaluate applies none unless asked
       probeToken = undefined;
       for await (const token of loop) {
@@ -139,11 +139,11 @@ export async function generateSample(ctx: SampleContext, job: SampleJob) {
           probeToken = token;
           break;
         }
-        await barrier?.arrive(); // the loop's next step decodes `token`
+        await barrier?.arrive(job.index); // the loop's next step decodes `token`
       }
       if (probeToken === undefined) break; // EOS
       // `probeToken` was sampled but not evaluated yet: evaluate it and draw the verdict with its distribution
-      await barrier?.arrive();
+      await barrier?.arrive(job.index);
       const [out] = await seq.controlledEvaluate([
         [probeToken, { generateNext: { token: true, probabilities: true, options: sampling(generated) } }],
       ]);

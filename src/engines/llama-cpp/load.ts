@@ -2,6 +2,8 @@
  * node-llama-cpp is an optional dependency (its native binaries are ~700 MB, which an HTTP-only
  * user does not need). It is loaded here, once, and its absence is an error that says how to fix it.
  */
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
 import { EngineError } from "../errors.js";
 
 type NodeLlamaCpp = typeof import("node-llama-cpp");
@@ -24,4 +26,23 @@ export function loadNodeLlamaCpp(): Promise<NodeLlamaCpp> {
     });
   });
   return loaded;
+}
+
+/** `waitForLockRelease` of lifecycle-utils, the copy node-llama-cpp itself uses. */
+export type WaitForLockRelease = (scope: readonly unknown[]) => Promise<void>;
+
+let lockUtils: Promise<WaitForLockRelease> | undefined;
+
+/**
+ * The lock utility of the very lifecycle-utils copy node-llama-cpp resolves (its locks are keyed
+ * by objects in that copy's module state, so another copy would never see them held).
+ */
+export function loadWaitForLockRelease(): Promise<WaitForLockRelease> {
+  lockUtils ??= (async () => {
+    const fromNodeLlamaCpp = createRequire(createRequire(import.meta.url).resolve("node-llama-cpp"));
+    const path = fromNodeLlamaCpp.resolve("lifecycle-utils");
+    const utils = (await import(pathToFileURL(path).href)) as { waitForLockRelease: WaitForLockRelease };
+    return utils.waitForLockRelease;
+  })();
+  return lockUtils;
 }
