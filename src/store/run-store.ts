@@ -108,11 +108,9 @@ export class RunStore {
           if (differences.length > 0 && !options.forceResume)
             throw new ConfigMismatchError(existing.id, differences);
         } else {
-          const row = this.db
-            .prepare(
-              `SELECT ${RUN_COLUMNS} FROM runs WHERE config_hash = ?${options.reopenFinished ? "" : " AND status != 'done'"} ORDER BY created_at DESC`,
-            )
-            .get(configHash) as RunRow | undefined;
+          const row = this.sql(
+            `SELECT ${RUN_COLUMNS} FROM runs WHERE config_hash = ?${options.reopenFinished ? "" : " AND status != 'done'"} ORDER BY created_at DESC`,
+          ).get(configHash) as RunRow | undefined;
           existing = row ? toRecord(row) : undefined;
         }
         const t = new Date();
@@ -141,47 +139,41 @@ export class RunStore {
                 },
               ],
             };
-            this.db
-              .prepare(
-                "UPDATE runs SET command = ?, config_json = ?, config_hash = ?, state_json = ? WHERE id = ?",
-              )
-              .run(command, JSON.stringify(config), configHash, JSON.stringify(state), existing.id);
+            this.sql(
+              "UPDATE runs SET command = ?, config_json = ?, config_hash = ?, state_json = ? WHERE id = ?",
+            ).run(command, JSON.stringify(config), configHash, JSON.stringify(state), existing.id);
           }
-          this.db
-            .prepare(
-              `UPDATE runs SET status = 'running', updated_at = ?, items_total = COALESCE(?, items_total),
+          this.sql(
+            `UPDATE runs SET status = 'running', updated_at = ?, items_total = COALESCE(?, items_total),
                owner_pid = ?, owner_host = ?, heartbeat_at = ? WHERE id = ?`,
-            )
-            .run(
-              t.toISOString(),
-              options.itemsTotal ?? null,
-              owner.pid,
-              owner.host,
-              owner.heartbeatAt,
-              existing.id,
-            );
-          claimHere(this.path, existing.id);
-          return { run: this.getRun(existing.id)!, resumed: true };
-        }
-        // time first so ids sort by creation; a random tail keeps two runs of one second apart
-        const id = `${t.toISOString().replace(/[-:T]/g, "").slice(0, 14)}-${randomBytes(4).toString("hex")}`;
-        this.db
-          .prepare(
-            `INSERT INTO runs (id, command, config_json, config_hash, status, created_at, updated_at, items_total,
-             owner_pid, owner_host, heartbeat_at) VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(
-            id,
-            command,
-            JSON.stringify(config),
-            configHash,
-            t.toISOString(),
+          ).run(
             t.toISOString(),
             options.itemsTotal ?? null,
             owner.pid,
             owner.host,
             owner.heartbeatAt,
+            existing.id,
           );
+          claimHere(this.path, existing.id);
+          return { run: this.getRun(existing.id)!, resumed: true };
+        }
+        // time first so ids sort by creation; a random tail keeps two runs of one second apart
+        const id = `${t.toISOString().replace(/[-:T]/g, "").slice(0, 14)}-${randomBytes(4).toString("hex")}`;
+        this.sql(
+          `INSERT INTO runs (id, command, config_json, config_hash, status, created_at, updated_at, items_total,
+             owner_pid, owner_host, heartbeat_at) VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?)`,
+        ).run(
+          id,
+          command,
+          JSON.stringify(config),
+          configHash,
+          t.toISOString(),
+          t.toISOString(),
+          options.itemsTotal ?? null,
+          owner.pid,
+          owner.host,
+          owner.heartbeatAt,
+        );
         claimHere(this.path, id);
         return { run: this.getRun(id)!, resumed: false };
       })
@@ -200,9 +192,11 @@ export class RunStore {
   setRunState(runId: string, patch: Record<string, unknown>): void {
     const run = this.getRun(runId);
     if (!run) throw new Error(`no run ${runId}`);
-    this.db
-      .prepare("UPDATE runs SET state_json = ?, updated_at = ? WHERE id = ?")
-      .run(JSON.stringify({ ...run.state, ...patch }), now(), run.id);
+    this.sql("UPDATE runs SET state_json = ?, updated_at = ? WHERE id = ?").run(
+      JSON.stringify({ ...run.state, ...patch }),
+      now(),
+      run.id,
+    );
   }
 
   /**
@@ -212,9 +206,9 @@ export class RunStore {
   getRun(id: string): RunRecord | undefined {
     const exact = this.sql(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`).get(id) as RunRow | undefined;
     if (exact) return toRecord(exact);
-    const rows = this.db
-      .prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE id LIKE ? ESCAPE '\\' ORDER BY created_at`)
-      .all(`${id.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) as RunRow[];
+    const rows = this.sql(
+      `SELECT ${RUN_COLUMNS} FROM runs WHERE id LIKE ? ESCAPE '\\' ORDER BY created_at`,
+    ).all(`${id.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) as RunRow[];
     if (rows.length > 1)
       throw new AmbiguousRunError(
         id,
@@ -255,9 +249,10 @@ export class RunStore {
   }
 
   storedResult(runId: string, key: string): unknown {
-    const row = this.db
-      .prepare("SELECT value_json FROM results WHERE run_id = ? AND item_key = ?")
-      .get(runId, key) as { value_json: string } | undefined;
+    const row = this.sql("SELECT value_json FROM results WHERE run_id = ? AND item_key = ?").get(
+      runId,
+      key,
+    ) as { value_json: string } | undefined;
     return row ? JSON.parse(row.value_json) : undefined;
   }
 
@@ -268,36 +263,32 @@ export class RunStore {
   recordResult(runId: string, key: string, seq: number, value: unknown, usage: ResultUsage = {}): boolean {
     return this.db.transaction(() => {
       this.sql("DELETE FROM failures WHERE run_id = ? AND item_key = ?").run(runId, key);
-      const inserted = this.db
-        .prepare("INSERT OR IGNORE INTO results (run_id, item_key, seq, value_json) VALUES (?, ?, ?, ?)")
-        .run(runId, key, seq, JSON.stringify(value)).changes;
+      const inserted = this.sql(
+        "INSERT OR IGNORE INTO results (run_id, item_key, seq, value_json) VALUES (?, ?, ?, ?)",
+      ).run(runId, key, seq, JSON.stringify(value)).changes;
       if (inserted === 0) return false;
-      this.db
-        .prepare(
-          `UPDATE runs SET items_done = items_done + 1, prompt_tokens = prompt_tokens + ?, generated_tokens = generated_tokens + ?,
+      this.sql(
+        `UPDATE runs SET items_done = items_done + 1, prompt_tokens = prompt_tokens + ?, generated_tokens = generated_tokens + ?,
            reused_tokens = reused_tokens + ?, invalid = invalid + ?, elapsed_ms = elapsed_ms + ?, updated_at = ? WHERE id = ?`,
-        )
-        .run(
-          usage.promptTokens ?? 0,
-          usage.generatedTokens ?? 0,
-          usage.reusedTokens ?? 0,
-          usage.invalid ?? 0,
-          Math.round(usage.elapsedMs ?? 0),
-          now(),
-          runId,
-        );
+      ).run(
+        usage.promptTokens ?? 0,
+        usage.generatedTokens ?? 0,
+        usage.reusedTokens ?? 0,
+        usage.invalid ?? 0,
+        Math.round(usage.elapsedMs ?? 0),
+        now(),
+        runId,
+      );
       return true;
     })();
   }
 
   /** Records that an item failed for an engine reason (kept apart from results; a resume retries it). */
   recordFailure(runId: string, key: string, seq: number, error: { message: string; code?: string }): void {
-    this.db
-      .prepare(
-        `INSERT INTO failures (run_id, item_key, seq, error_json, attempts, updated_at) VALUES (?, ?, ?, ?, 1, ?)
+    this.sql(
+      `INSERT INTO failures (run_id, item_key, seq, error_json, attempts, updated_at) VALUES (?, ?, ?, ?, 1, ?)
          ON CONFLICT (run_id, item_key) DO UPDATE SET error_json = excluded.error_json, attempts = attempts + 1, updated_at = excluded.updated_at`,
-      )
-      .run(runId, key, seq, JSON.stringify(error), now());
+    ).run(runId, key, seq, JSON.stringify(error), now());
   }
 
   /** A run's failed items, in input order. */
@@ -305,30 +296,26 @@ export class RunStore {
     runId: string,
   ): { key: string; seq: number; error: { message: string; code?: string }; attempts: number }[] {
     return (
-      this.db
-        .prepare(
-          "SELECT item_key, seq, error_json, attempts FROM failures WHERE run_id = ? ORDER BY seq, item_key",
-        )
-        .all(runId) as { item_key: string; seq: number; error_json: string; attempts: number }[]
+      this.sql(
+        "SELECT item_key, seq, error_json, attempts FROM failures WHERE run_id = ? ORDER BY seq, item_key",
+      ).all(runId) as { item_key: string; seq: number; error_json: string; attempts: number }[]
     ).map((r) => ({ key: r.item_key, seq: r.seq, error: JSON.parse(r.error_json), attempts: r.attempts }));
   }
 
   /** Ends this process's work on a run with its status (the owner stays recorded: who ran it last). */
   finishRun(runId: string, status: RunStatus, metrics?: unknown): void {
     releaseHere(this.path, runId);
-    this.db
-      .prepare(
-        "UPDATE runs SET status = ?, finished_at = ?, updated_at = ?, metrics_json = COALESCE(?, metrics_json) WHERE id = ?",
-      )
-      .run(status, now(), now(), metrics === undefined ? null : JSON.stringify(metrics), runId);
+    this.sql(
+      "UPDATE runs SET status = ?, finished_at = ?, updated_at = ?, metrics_json = COALESCE(?, metrics_json) WHERE id = ?",
+    ).run(status, now(), now(), metrics === undefined ? null : JSON.stringify(metrics), runId);
   }
 
   /** A run's results in the order they were first produced. */
   results(runId: string): { key: string; seq: number; value: unknown }[] {
     return (
-      this.db
-        .prepare("SELECT item_key, seq, value_json FROM results WHERE run_id = ? ORDER BY seq, item_key")
-        .all(runId) as {
+      this.sql("SELECT item_key, seq, value_json FROM results WHERE run_id = ? ORDER BY seq, item_key").all(
+        runId,
+      ) as {
         item_key: string;
         seq: number;
         value_json: string;
@@ -344,9 +331,11 @@ export class RunStore {
   }
 
   cacheSet(key: string, value: unknown): void {
-    this.db
-      .prepare("INSERT OR REPLACE INTO cache (key, value_json, created_at) VALUES (?, ?, ?)")
-      .run(key, JSON.stringify(value), now());
+    this.sql("INSERT OR REPLACE INTO cache (key, value_json, created_at) VALUES (?, ?, ?)").run(
+      key,
+      JSON.stringify(value),
+      now(),
+    );
   }
 
   /** Copies every run, result and cache entry of other store files into this one (shards → one store). */

@@ -68,12 +68,11 @@ async function open(browser: Browser, url: string): Promise<Opened> {
     await context.close();
   });
   const showPage = async (task: { id: string; name: string }) => {
-    const shown = await page
-      .evaluate(() => {
-        const text = (id: string) => document.getElementById(id)?.textContent?.trim() ?? "(none)";
-        return { connection: text("connection"), message: text("message"), result: text("result") };
-      })
-      .catch((e: Error) => ({ unreadable: e.message }));
+    const shown = (await page
+      .evaluate(
+        `Object.fromEntries(["connection", "message", "result"].map((id) => [id, document.getElementById(id)?.textContent?.trim() ?? "(none)"]))`,
+      )
+      .catch((e: Error) => ({ unreadable: e.message }))) as Record<string, string>;
     const shot = join(REPO_ROOT, "test-results", `playground-failed-${task.id}.png`);
     mkdirSync(dirname(shot), { recursive: true });
     await page.screenshot({ path: shot, fullPage: true, timeout: 5_000 }).catch(() => undefined);

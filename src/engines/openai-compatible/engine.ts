@@ -4,13 +4,12 @@
  * continuation request (`max_tokens: 1` with top logprobs; the server's prefix cache makes it
  * cheap). Several endpoints can serve one engine: each request goes to the endpoint with the
  * fewest requests in flight, within a per-endpoint concurrency window. Retries of the transport
- * (408/409/429/5xx, resets, timeouts, honouring retry-after) are the `openai` client's; an answer
+ * (408/409/429/5xx, resets, timeouts, honouring retry-after) are the wire client's; an answer
  * that arrives but cannot be used (malformed, cut off) is asked again here, at most twice, and never
  * once a streamed delta has been passed on. Bodies are streamed as they arrive (`onDelta` is live)
  * and bounded in size and time (response-limits.ts); a stream stopped by the caller's signal closes
  * its connection at once and reports what it had cost (streamed.ts).
  */
-import OpenAI from "openai";
 import pLimit, { type LimitFunction } from "p-limit";
 import { EngineCapabilityError, EngineError } from "../errors.js";
 import type {
@@ -23,10 +22,10 @@ import type {
   ProbabilitiesOptions,
   ProbabilitiesResult,
 } from "../types.js";
-import { nodeFetch } from "./node-fetch.js";
 import { SERVER_PROFILES, type ServerKind } from "./profiles.js";
-import { DEFAULT_MAX_RESPONSE_BYTES, limitResponses } from "./response-limits.js";
+import { DEFAULT_MAX_RESPONSE_BYTES } from "./response-limits.js";
 import { streamed } from "./streamed.js";
+import { fetchTransport, nodeTransport } from "./transport.js";
 import {
   AnswerError,
   checkedAnswer,
@@ -36,6 +35,7 @@ import {
   type WireChoice,
   wireTokens,
 } from "./wire.js";
+import { WireClient } from "./wire-client.js";
 
 export interface OpenAICompatibleOptions {
   /** One or more base URLs, each ending in /v1. */
@@ -64,7 +64,7 @@ export interface OpenAICompatibleOptions {
 
 interface Endpoint {
   url: string;
-  client: OpenAI;
+  client: WireClient;
   limit: LimitFunction;
   inFlight: number;
 }
@@ -109,15 +109,18 @@ export class OpenAICompatibleEngine implements EngineV1 {
       timeoutMs: options.timeoutMs ?? 600_000,
       maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
     };
+    // one keep-alive pool for all endpoints, each endpoint's window of sockets within it
+    const transport = options.fetch
+      ? fetchTransport(options.fetch)
+      : nodeTransport(options.concurrency ?? DEFAULT_WINDOW);
     const endpoints: Endpoint[] = options.baseURLs.map((url) => ({
       url,
-      client: new OpenAI({
+      client: new WireClient({
         baseURL: url,
         apiKey: options.apiKey ?? "none",
         maxRetries: options.maxRetries ?? 4,
-        // the client's timer covers the wait for the headers; `limits` the body after them
-        timeout: limits.timeoutMs,
-        fetch: limitResponses(options.fetch ?? nodeFetch(options.concurrency ?? DEFAULT_WINDOW), url, limits),
+        ...limits,
+        transport,
       }),
       limit: pLimit(options.concurrency ?? DEFAULT_WINDOW),
       inFlight: 0,
@@ -125,8 +128,9 @@ export class OpenAICompatibleEngine implements EngineV1 {
     let model = options.model;
     if (!model) {
       try {
-        const list = await endpoints[0]!.client.models.list();
-        model = list.data[0]?.id;
+        const list = (await endpoints[0]!.client.json("/models")) as { data?: { id?: unknown }[] } | null;
+        const id = Array.isArray(list?.data) ? list.data[0]?.id : undefined;
+        model = typeof id === "string" ? id : undefined;
       } catch (error) {
         throw new EngineError(
           `could not list the models of ${endpoints[0]!.url}: ${(error as Error).message}; is the server running? pass --served-model to skip this`,
@@ -152,7 +156,10 @@ export class OpenAICompatibleEngine implements EngineV1 {
     return this.endpoints.reduce((best, e) => (e.inFlight < best.inFlight ? e : best));
   }
 
-  private async call<T>(fn: (client: OpenAI, url: string) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  private async call<T>(
+    fn: (client: WireClient, url: string) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
     const e = this.pick();
     e.inFlight++;
     try {
@@ -246,18 +253,12 @@ export class OpenAICompatibleEngine implements EngineV1 {
 
   /** A non-streamed answer, its body checked to be a completion object. */
   private async answer(
-    client: OpenAI,
+    client: WireClient,
     url: string,
     body: Record<string, unknown>,
     signal: AbortSignal | undefined,
   ): Promise<{ choices: unknown; usage: EngineUsage }> {
-    const raw = checkedAnswer(
-      url,
-      await client.completions.create(
-        body as unknown as OpenAI.CompletionCreateParamsNonStreaming,
-        signal ? { signal } : {},
-      ),
-    );
+    const raw = checkedAnswer(url, await client.json("/completions", body, signal));
     return { choices: raw.choices, usage: usageFrom(raw.usage) };
   }
 
@@ -313,42 +314,13 @@ export class OpenAICompatibleEngine implements EngineV1 {
   }
 }
 
-/** Any failure of a call as a typed `EngineError`, retryable where the server (or the network) is at fault. */
+/** Any failure of a call as a typed `EngineError` (the wire client's already are). */
 function toEngineError(url: string, error: unknown, signal: AbortSignal | undefined): EngineError {
   if (EngineError.isInstance(error)) return error;
-  if (signal?.aborted || error instanceof OpenAI.APIUserAbortError)
-    return new EngineError("request aborted", { code: "aborted", cause: error });
-  if (error instanceof OpenAI.APIConnectionTimeoutError)
-    return new EngineError(`${url} did not answer in time (after the client's retries)`, {
-      isRetryable: true,
-      code: "timeout",
-      cause: error,
-    });
-  if (error instanceof OpenAI.APIConnectionError)
-    return new EngineError(`${url} could not be reached (after the client's retries): ${error.message}`, {
-      isRetryable: true,
-      code: "unavailable",
-      cause: error,
-    });
-  if (error instanceof OpenAI.APIError) {
-    const status = error.status;
-    const retryable =
-      status === undefined || status === 408 || status === 409 || status === 429 || status >= 500;
-    return new EngineError(`${url} answered ${status ?? "no response"}: ${error.message}`, {
-      isRetryable: retryable,
-      code: retryable ? "server_error" : "bad_request",
-      cause: error,
-    });
-  }
-  // a 200 whose body is not the JSON it promised (cut off, garbled) lands here
-  const message = (error as Error)?.message ?? String(error);
-  const garbled = error instanceof SyntaxError || /JSON|Unexpected end/i.test(message);
-  return new EngineError(
-    `${url}: ${garbled ? "the answer was not valid JSON" : "the request failed"} (${message})`,
-    {
-      isRetryable: true,
-      code: garbled ? "malformed_response" : "unavailable",
-      cause: error,
-    },
-  );
+  if (signal?.aborted) return new EngineError("request aborted", { code: "aborted", cause: error });
+  return new EngineError(`${url}: the request failed (${(error as Error)?.message ?? String(error)})`, {
+    isRetryable: true,
+    code: "unavailable",
+    cause: error,
+  });
 }

@@ -1,11 +1,12 @@
 /**
- * Bounds on what one answer of a server may cost the client: its size and its time. Any `fetch`
- * (ours over `node:http`, or one a library user passes) is wrapped, so a server that sends a 2 GB
- * body — by a bug, or as an attack — costs at most the cap in memory, and a body that never ends
- * cannot outlive the request timeout (the `openai` client's own timer stops once the headers are in,
- * which with a streamed body is long before the answer ends).
+ * Bounds on what one answer of a server may cost the client: its size and its time. Every body
+ * the wire client reads (over any transport) goes through `limitedChunks`, so a server that sends
+ * a 2 GB body — by a bug, or as an attack — costs at most the cap in memory, and a body that never
+ * ends cannot outlive the request's deadline (which, for a streamed answer, is long after the
+ * headers came).
  */
 import { EngineError } from "../errors.js";
+import { atDeadline, type RawResponse } from "./transport.js";
 
 export interface ResponseLimits {
   /** Bytes one response body may have (streamed or not). */
@@ -37,97 +38,57 @@ export function responseTimedOut(url: string, timeoutMs: number, received: numbe
 }
 
 /**
- * `fetch` with every response body bounded by `limits`: a declared content-length past the cap
- * fails before a byte is read; a body that grows past it, or runs past the deadline, fails the read
- * with a typed `EngineError` and cancels the underlying body (which closes the connection, so the
- * server stops sending). Bodies are passed on chunk by chunk, as they arrive.
+ * The body's chunks, bounded by `limits`: a declared content-length past the cap fails before a
+ * byte is read; a body that grows past it, or runs past `deadline` (a `performance.now()` time),
+ * fails with a typed `EngineError` and closes the connection, so the server stops sending. A
+ * connection that closes before the body ends is a cut-off answer (`malformed_response`, worth
+ * asking again); one the caller's signal closed is `aborted`. A reader that stops early closes
+ * the connection too.
  */
-export function limitResponses(inner: typeof fetch, url: string, limits: ResponseLimits): typeof fetch {
-  return (async (input: string | URL | Request, init?: RequestInit) => {
-    const started = performance.now();
-    const response = await inner(input, init);
-    if (response.body === null) return response;
-    const declared = Number(response.headers.get("content-length") ?? Number.NaN);
-    const body =
-      declared > limits.maxResponseBytes
-        ? failedBody(response.body, responseTooLarge(url, limits.maxResponseBytes, declared))
-        : boundedBody(response.body, url, limits, limits.timeoutMs - (performance.now() - started));
-    return new Response(body, {
-      status: response.status,
-      statusText: response.statusText,
-      headers: response.headers,
-    });
-  }) as typeof fetch;
-}
-
-/** A body that fails at its first read; the real one is cancelled unread. */
-function failedBody(inner: ReadableStream<Uint8Array>, error: EngineError): ReadableStream<Uint8Array> {
-  inner.cancel(error).catch(() => {});
-  return new ReadableStream<Uint8Array>({
-    pull(controller) {
-      controller.error(error);
-    },
-  });
-}
-
-function boundedBody(
-  inner: ReadableStream<Uint8Array>,
+export async function* limitedChunks(
+  res: RawResponse,
   url: string,
   limits: ResponseLimits,
-  msLeft: number,
-): ReadableStream<Uint8Array> {
-  const reader = inner.getReader();
+  deadline: number,
+  signal?: AbortSignal,
+): AsyncGenerator<Uint8Array> {
+  const declared = Number(res.header("content-length") ?? Number.NaN);
+  if (declared > limits.maxResponseBytes) {
+    res.close();
+    throw responseTooLarge(url, limits.maxResponseBytes, declared);
+  }
   let received = 0;
-  let over = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const stop = (controller: ReadableStreamDefaultController<Uint8Array>, error: EngineError) => {
-    if (over) return;
-    over = true;
-    clearTimeout(timer);
-    controller.error(error);
-    reader.cancel(error).catch(() => {});
-  };
-  return new ReadableStream<Uint8Array>(
-    {
-      start(controller) {
-        timer = setTimeout(
-          () => stop(controller, responseTimedOut(url, limits.timeoutMs, received)),
-          Math.max(0, msLeft),
-        );
-        // a timer must not keep a process alive that has nothing else to do
-        timer.unref?.();
-      },
-      async pull(controller) {
-        let chunk: Awaited<ReturnType<typeof reader.read>>;
-        try {
-          chunk = await reader.read();
-        } catch (error) {
-          if (!over) {
-            over = true;
-            clearTimeout(timer);
-            controller.error(error);
-          }
-          return;
-        }
-        if (over) return;
-        if (chunk.done) {
-          over = true;
-          clearTimeout(timer);
-          controller.close();
-          return;
-        }
-        received += chunk.value.byteLength;
-        if (received > limits.maxResponseBytes)
-          return stop(controller, responseTooLarge(url, limits.maxResponseBytes));
-        controller.enqueue(chunk.value);
-      },
-      cancel(reason) {
-        over = true;
-        clearTimeout(timer);
-        return reader.cancel(reason);
-      },
-    },
-    // read from the source only when our reader asks: backpressure reaches the socket
-    { highWaterMark: 0 },
-  );
+  let timedOut = false;
+  let ended = false;
+  const cancelTimeout = atDeadline(deadline, () => {
+    timedOut = true;
+    res.close();
+  });
+  try {
+    for await (const chunk of res.chunks) {
+      if (timedOut) break;
+      received += chunk.byteLength;
+      if (received > limits.maxResponseBytes) throw responseTooLarge(url, limits.maxResponseBytes);
+      yield chunk;
+    }
+    if (!timedOut) ended = true;
+  } catch (error) {
+    if (EngineError.isInstance(error)) throw error;
+    if (signal?.aborted) throw new EngineError("request aborted", { code: "aborted", cause: signal.reason });
+    if (!timedOut)
+      throw new EngineError(
+        `${url}: the connection closed after ${received} bytes, before the answer ended`,
+        {
+          code: "malformed_response",
+          isRetryable: true,
+          cause: error,
+        },
+      );
+  } finally {
+    cancelTimeout();
+    if (!ended) res.close();
+  }
+  if (signal?.aborted && !ended)
+    throw new EngineError("request aborted", { code: "aborted", cause: signal.reason });
+  if (timedOut) throw responseTimedOut(url, limits.timeoutMs, received);
 }

@@ -17,10 +17,10 @@
  *   final usage chunk, which an aborted stream never sees, would say.
  * A stream that ends without any usage is counted the same way.
  */
-import type OpenAI from "openai";
 import { EngineError } from "../errors.js";
 import type { CompletionDelta, EngineUsage } from "../types.js";
 import { malformed, usageFrom, type WireChoice, type WireLogprobs } from "./wire.js";
+import type { WireClient } from "./wire-client.js";
 
 export interface StreamedOptions {
   n: number;
@@ -46,27 +46,24 @@ interface Accumulated {
 }
 
 export async function streamed(
-  client: OpenAI,
+  client: WireClient,
   url: string,
   body: Record<string, unknown>,
   options: StreamedOptions,
 ): Promise<{ choices: WireChoice[]; usage: EngineUsage }> {
   const { n, signal, onDelta } = options;
-  const { data: stream, response } = await client.completions
-    .create(
-      {
-        ...body,
-        stream: true,
-        stream_options: {
-          include_usage: true,
-          ...(options.continuousUsage ? { continuous_usage_stats: true } : {}),
-        },
-      } as OpenAI.CompletionCreateParamsStreaming,
-      signal ? { signal } : {},
-    )
-    .withResponse();
-  if (response.body === null)
-    throw malformed(url, `a streamed answer (status ${response.status}) with no body`);
+  const stream = client.events(
+    "/completions",
+    {
+      ...body,
+      stream: true,
+      stream_options: {
+        include_usage: true,
+        ...(options.continuousUsage ? { continuous_usage_stats: true } : {}),
+      },
+    },
+    signal,
+  );
   const byIndex = new Map<number, Accumulated>();
   let serverUsage: unknown;
   let chunks = 0;
@@ -78,58 +75,57 @@ export async function streamed(
       : { promptTokens: 0, reusedPromptTokens: 0, generatedTokens: logprobTokens || deltas };
   const aborted = () =>
     new EngineError("request aborted", { code: "aborted", cause: signal?.reason, partialUsage: usage() });
-  for await (const chunk of stream) {
-    // chunks already buffered are still read after an abort: stop at once, and close the connection
-    if (signal?.aborted) {
-      stream.controller.abort();
-      throw aborted();
-    }
-    chunks++;
-    const choices = checkedChunk(url, chunk, n);
-    const u = (chunk as { usage?: unknown }).usage;
-    if (typeof u === "object" && u !== null) serverUsage = u;
-    for (const c of choices) {
-      const index = c.index ?? 0;
-      let acc = byIndex.get(index);
-      if (!acc) {
-        acc = {
-          index,
-          text: "",
-          finish_reason: null,
-          lp: { tokens: [], token_logprobs: [], top_logprobs: [], content: [], seen: false },
-        };
-        byIndex.set(index, acc);
-      }
-      const lp = c.logprobs;
-      if (lp?.content) {
-        acc.lp.content.push(...lp.content);
-        acc.lp.seen = true;
-        logprobTokens += lp.content.length;
-      }
-      if (lp?.tokens) {
-        acc.lp.tokens.push(...lp.tokens);
-        acc.lp.token_logprobs.push(...(lp.token_logprobs ?? []));
-        acc.lp.top_logprobs.push(...(lp.top_logprobs ?? []));
-        acc.lp.seen = true;
-        logprobTokens += lp.tokens.length;
-      }
-      if (c.finish_reason) acc.finish_reason = c.finish_reason;
-      if (c.stop_reason !== undefined) acc.stop_reason = c.stop_reason;
-      if (c.matched_stop !== undefined) acc.matched_stop = c.matched_stop;
-      if (c.text) {
-        acc.text += c.text;
-        deltas++;
-        onDelta({ index, text: c.text });
-        // the receiver may have stopped the chain on this very delta (runaway detection)
-        if (signal?.aborted) {
-          stream.controller.abort();
-          throw aborted();
+  // leaving the loop (a return or a throw) closes the connection
+  try {
+    for await (const chunk of stream) {
+      // chunks already buffered are still read after an abort: stop at once
+      if (signal?.aborted) throw aborted();
+      chunks++;
+      const choices = checkedChunk(url, chunk, n);
+      const u = (chunk as { usage?: unknown }).usage;
+      if (typeof u === "object" && u !== null) serverUsage = u;
+      for (const c of choices) {
+        const index = c.index ?? 0;
+        let acc = byIndex.get(index);
+        if (!acc) {
+          acc = {
+            index,
+            text: "",
+            finish_reason: null,
+            lp: { tokens: [], token_logprobs: [], top_logprobs: [], content: [], seen: false },
+          };
+          byIndex.set(index, acc);
+        }
+        const lp = c.logprobs;
+        if (lp?.content) {
+          acc.lp.content.push(...lp.content);
+          acc.lp.seen = true;
+          logprobTokens += lp.content.length;
+        }
+        if (lp?.tokens) {
+          acc.lp.tokens.push(...lp.tokens);
+          acc.lp.token_logprobs.push(...(lp.token_logprobs ?? []));
+          acc.lp.top_logprobs.push(...(lp.top_logprobs ?? []));
+          acc.lp.seen = true;
+          logprobTokens += lp.tokens.length;
+        }
+        if (c.finish_reason) acc.finish_reason = c.finish_reason;
+        if (c.stop_reason !== undefined) acc.stop_reason = c.stop_reason;
+        if (c.matched_stop !== undefined) acc.matched_stop = c.matched_stop;
+        if (c.text) {
+          acc.text += c.text;
+          deltas++;
+          onDelta({ index, text: c.text });
+          // the receiver may have stopped the chain on this very delta (runaway detection)
+          if (signal?.aborted) throw aborted();
         }
       }
     }
+  } catch (error) {
+    // the connection closed by the caller's signal: what the stream had cost so far
+    if (signal?.aborted) throw aborted();
+    throw error;
   }
-  // the client ends a stream quietly when its connection is aborted
-  if (signal?.aborted) throw aborted();
   if (chunks === 0) throw malformed(url, "the stream carried no completion chunk (an empty body)");
   const choices = [...byIndex.values()].map(({ lp, ...c }): WireChoice => {
     const { seen, content, ...legacy } = lp;
