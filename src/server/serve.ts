@@ -32,11 +32,22 @@ export async function startServer(
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
     port,
     async close() {
+      const http = server as unknown as {
+        closeIdleConnections?: () => void;
+        closeAllConnections?: () => void;
+      };
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // idle keep-alive connections would hold close() for seconds; busy ones finish their request
-      (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      http.closeIdleConnections?.();
       await admission.drained();
+      // those busy a moment ago are idle now, kept alive by their clients (a browser tab holds its
+      // connections): every request is answered, so they are closed too, and any still open after
+      // a second for the last bytes to leave
+      http.closeIdleConnections?.();
+      const last = setTimeout(() => http.closeAllConnections?.(), 1000);
+      last.unref();
       await closed;
+      clearTimeout(last);
     },
   };
 }

@@ -241,11 +241,15 @@ print(pids, [open('/proc/%d/comm' % p).read().strip() for p in pids], os.path.ex
       abstract = `\0thinkprm-${basename(dir)}`; // one per mode: the previous server may linger
       // a real service on the host (Python: Node pads abstract names), open to every uid, that
       // writes one line per connection
+      // (one lock for both threads: two prints at once can interleave as "hithit" and an empty line)
       const serve = `import os, socket, sys, threading
+out = threading.Lock()
 def serve(s):
     while True:
         c, _ = s.accept()
-        print('hit', flush=True)
+        with out:
+            sys.stdout.write('hit\\n')
+            sys.stdout.flush()
         c.close()
 for a in (${JSON.stringify(path)}, ${JSON.stringify(abstract)}):
     s = socket.socket(socket.AF_UNIX)

@@ -303,3 +303,51 @@ it("keep-alive: answers read to their end leave the connection for the next requ
   expect(server.requests).toBe(3);
   expect(server.connections).toBe(1);
 });
+
+describe("server-sent events at their edges", () => {
+  const last = sse({ ...ANSWER, choices: [{ index: 0, text: "", finish_reason: "stop" }] });
+
+  it("[DONE] with the connection held open: the answer is whole at once, not at the deadline", async () => {
+    const server = await rawServer((res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.write(delta("o") + delta("k") + last + sse("[DONE]"));
+      return { written: 0, cutOff: false }; // never ended
+    });
+    const engine = await engineAt(server, { timeoutMs: 30_000 });
+    const started = performance.now();
+    expect((await ask(engine, () => {})).choices[0]!.text).toBe("ok");
+    expect(performance.now() - started).toBeLessThan(10_000);
+  });
+
+  it("lone \\r line ends, and a last event the body ends without its blank line", async () => {
+    const server = await rawServer((res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.end(delta("o").replaceAll("\n", "\r") + delta("k") + last.trimEnd());
+      return { written: 0, cutOff: false };
+    });
+    const engine = await engineAt(server);
+    expect((await ask(engine, () => {})).choices[0]!.text).toBe("ok");
+  });
+
+  it("an error answer is read for its message only up to 64 KiB, whatever its size", async () => {
+    const pushed: Promise<Pushed>[] = [];
+    const server = await rawServer((res) => {
+      res.writeHead(400, { "content-type": "text/plain" });
+      const p = push(res, 64 * MIB, "bad request ".repeat(1000));
+      pushed.push(p);
+      return p;
+    });
+    const engine = await engineAt(server);
+    const error = await ask(engine).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ name: "EngineError", code: "bad_request", isRetryable: false });
+    expect((error as Error).message).toMatch(/answered 400: bad request bad request/);
+    // the client closed the connection early: far less than the 64 MiB was sent
+    const [first] = await Promise.all(pushed);
+    const { written, cutOff } = first!;
+    expect(cutOff).toBe(true);
+    expect(written).toBeLessThan(16 * MIB);
+  });
+});

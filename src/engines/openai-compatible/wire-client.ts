@@ -17,7 +17,7 @@
  */
 import { EngineError } from "../errors.js";
 import { limitedChunks, type ResponseLimits } from "./response-limits.js";
-import { abortReason, HeadersTimeout, type RawResponse, type Transport } from "./transport.js";
+import { abortReason, atDeadline, HeadersTimeout, type RawResponse, type Transport } from "./transport.js";
 import { malformed } from "./wire.js";
 
 export interface WireClientOptions extends ResponseLimits {
@@ -30,6 +30,45 @@ export interface WireClientOptions extends ResponseLimits {
 
 /** A server's error text, shortened: it ends up in messages and logs. */
 const DETAIL_CHARS = 500;
+/** Of an error answer's body, what is read for its message (the rest is not worth the memory). */
+const ERROR_BODY_BYTES = 64 * 1024;
+/** After `[DONE]`: how long, and how much, the rest of a streamed body is read to keep its connection. */
+const DRAIN_MS = 100;
+const DRAIN_BYTES = 64 * 1024;
+
+/**
+ * Lines of a text that arrives in pieces, each ending at \n, \r\n or \r (a \r\n split between two
+ * pieces is one line end). Linear in the text: a piece is scanned once, and a line that spans many
+ * pieces is joined once, when it ends.
+ */
+class LineSplitter {
+  private pending: string[] = [];
+  private afterCR = false;
+
+  push(text: string): string[] {
+    const out: string[] = [];
+    let start = this.afterCR && text.startsWith("\n") ? 1 : 0;
+    if (text.length > 0) this.afterCR = false;
+    const ends = /\r\n|\r|\n/g;
+    ends.lastIndex = start;
+    for (let m = ends.exec(text); m; m = ends.exec(text)) {
+      this.pending.push(text.slice(start, m.index));
+      out.push(this.pending.join(""));
+      this.pending = [];
+      start = m.index + m[0].length;
+      if (m[0] === "\r" && start === text.length) this.afterCR = true;
+    }
+    if (start < text.length) this.pending.push(text.slice(start));
+    return out;
+  }
+
+  /** What is left, as a last line (when there is any). */
+  end(): string[] {
+    const rest = this.pending.join("");
+    this.pending = [];
+    return rest === "" ? [] : [rest];
+  }
+}
 
 export class WireClient {
   private readonly base: string;
@@ -74,37 +113,57 @@ export class WireClient {
       throw malformed(url, "a streamed answer (status 204) with no body");
     }
     const decoder = new TextDecoder();
-    let buffer = "";
-    // after [DONE] the rest of the body (normally nothing) is read to its end, so that the
-    // connection goes back to the pool instead of being closed
-    let finished = false;
+    const lines = new LineSplitter();
     let data: string[] = [];
     let event: string | null = null;
-    for await (const chunk of limitedChunks(res, url, this.options, deadline, signal)) {
-      if (finished) continue;
-      buffer += decoder.decode(chunk, { stream: true });
-      // a line ends at \n, \r\n or \r; a blank line dispatches the event
-      for (let m = /\r\n|\n|\r(?!$)/.exec(buffer); m; m = /\r\n|\n|\r(?!$)/.exec(buffer)) {
-        const line = buffer.slice(0, m.index);
-        buffer = buffer.slice(m.index + m[0].length);
-        if (line === "") {
-          if (data.length > 0) {
-            const payload = data.join("\n");
-            data = [];
-            if (payload.trim() === "[DONE]") {
-              finished = true;
-              break;
-            }
-            yield parsedEvent(url, payload, event);
-          }
-          event = null;
-        } else if (line.startsWith("data:")) data.push(line.slice(line.startsWith("data: ") ? 6 : 5));
-        else if (line.startsWith("event:")) event = line.slice(6).trim();
+    /** At a blank line (an event's end), the event's payload and name, when it has a payload. */
+    const dispatch = (line: string): { payload: string; name: string | null } | undefined => {
+      if (line === "") {
+        const ended = data.length > 0 ? { payload: data.join("\n"), name: event } : undefined;
+        data = [];
+        event = null;
+        return ended;
       }
+      if (line.startsWith("data:")) data.push(line.slice(line.startsWith("data: ") ? 6 : 5));
+      else if (line.startsWith("event:")) event = line.slice(6).trim();
+      return undefined;
+    };
+    // after [DONE] the answer is whole; the rest of the body (normally nothing: its end is on its
+    // way) is read for a moment, so that the connection goes back to the pool, then given up
+    let finished = false;
+    let drained = 0;
+    let grace: (() => void) | undefined;
+    try {
+      for await (const chunk of limitedChunks(res, url, this.options, deadline, signal)) {
+        if (finished) {
+          drained += chunk.byteLength;
+          if (drained > DRAIN_BYTES) break;
+          continue;
+        }
+        for (const line of lines.push(decoder.decode(chunk, { stream: true }))) {
+          const ended = dispatch(line);
+          if (ended === undefined) continue;
+          if (ended.payload.trim() === "[DONE]") {
+            finished = true;
+            grace = atDeadline(performance.now() + DRAIN_MS, () => res.close());
+            break;
+          }
+          yield parsedEvent(url, ended.payload, ended.name);
+        }
+      }
+    } catch (error) {
+      // a connection closed while draining costs only the connection
+      if (!finished) throw error;
+    } finally {
+      grace?.();
     }
-    // a last event the server did not end with a blank line
-    if (!finished && data.length > 0 && data.join("\n").trim() !== "[DONE]")
-      yield parsedEvent(url, data.join("\n"), event);
+    if (finished) return;
+    // the body ended: a last line without its line break, and a last event without its blank line
+    for (const line of [...lines.push(decoder.decode()), ...lines.end(), ""]) {
+      const ended = dispatch(line);
+      if (ended !== undefined && ended.payload.trim() !== "[DONE]")
+        yield parsedEvent(url, ended.payload, ended.name);
+    }
   }
 
   /** One request, tried again while it may be (see the module's docs); resolves at a 2xx's headers. */
@@ -152,8 +211,9 @@ export class WireClient {
         if (res.status >= 200 && res.status < 300) return { res, deadline };
         const detail = await errorDetail(res, where, this.options, deadline, signal);
         const retryable = shouldRetry(res);
+        // the code says whose fault it is (the status); whether to ask again may be the server's say
         failure = new EngineError(`${where} answered ${res.status}: ${detail}`, {
-          code: retryable ? "server_error" : "bad_request",
+          code: serverAtFault(res.status) ? "server_error" : "bad_request",
           isRetryable: retryable,
         });
         retryAfterMs = retryAfter(res);
@@ -173,7 +233,12 @@ function shouldRetry(res: RawResponse): boolean {
   const told = res.header("x-should-retry");
   if (told === "true") return true;
   if (told === "false") return false;
-  return res.status === 408 || res.status === 409 || res.status === 429 || res.status >= 500;
+  return serverAtFault(res.status);
+}
+
+/** Statuses that say the server (busy, down, conflicting) failed, not the request. */
+function serverAtFault(status: number): boolean {
+  return status === 408 || status === 409 || status === 429 || status >= 500;
 }
 
 /** The wait a server asked for, when it asked for one under a minute. */
@@ -213,15 +278,16 @@ async function errorDetail(
   deadline: number,
   signal: AbortSignal | undefined,
 ): Promise<string> {
-  let text = "";
+  const chunks: Uint8Array[] = [];
+  const head = { ...limits, maxResponseBytes: Math.min(limits.maxResponseBytes, ERROR_BODY_BYTES) };
   try {
-    const chunks: Uint8Array[] = [];
-    for await (const c of limitedChunks(res, where, limits, deadline, signal)) chunks.push(c);
-    text = Buffer.concat(chunks).toString("utf8");
+    for await (const c of limitedChunks(res, where, head, deadline, signal)) chunks.push(c);
   } catch (error) {
     if (signal?.aborted) throw aborted(signal);
-    return `(the error's body could not be read: ${(error as Error).message})`;
+    // past the first 64 KiB (the connection is closed) or cut off: what was read says enough
+    if (chunks.length === 0) return `(the error's body could not be read: ${(error as Error).message})`;
   }
+  const text = Buffer.concat(chunks).toString("utf8");
   let said: unknown = text;
   try {
     const parsed = JSON.parse(text) as { error?: unknown; message?: unknown };
