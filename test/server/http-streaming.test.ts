@@ -7,7 +7,6 @@
  * library and through the CLI; `thinkprm serve` passes a remote chain on as it is written, and a
  * client that goes away closes the upstream stream.
  */
-import { request } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { BUILTIN_CHAT_TEMPLATES } from "../../src/engines/chat-template.js";
 import { OpenAICompatibleEngine } from "../../src/engines/openai-compatible/engine.js";
@@ -16,6 +15,7 @@ import { startServer } from "../../src/server/serve.js";
 import { createVerifier } from "../../src/verifier/create.js";
 import { cli, workdir } from "../cli/run-cli.js";
 import { type DripServer, type DripServerOptions, startDripServer, Tally } from "../support/drip-server.js";
+import { verifyStream } from "../support/verify-stream.js";
 
 let servers: DripServer[] = [];
 afterEach(async () => {
@@ -195,47 +195,6 @@ describe("--runaway on over HTTP", () => {
   });
 });
 
-interface Sse {
-  event: string;
-  data: unknown;
-}
-
-/** POSTs a streamed /v1/verify; `onEvent` returning true closes the connection there. */
-function verifyStream(url: string, body: unknown, onEvent: (e: Sse) => boolean | undefined): Promise<Sse[]> {
-  return new Promise((resolve, reject) => {
-    const events: Sse[] = [];
-    const req = request(
-      `${url}/v1/verify`,
-      { method: "POST", headers: { authorization: "Bearer t", "content-type": "application/json" } },
-      (res) => {
-        let buffer = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => {
-          buffer += chunk;
-          for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
-            const block = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            const data = block
-              .split("\n")
-              .filter((l) => l.startsWith("data: "))
-              .map((l) => l.slice(6))
-              .join("\n");
-            const e = { event: /^event: (.*)$/m.exec(block)?.[1] ?? "message", data: JSON.parse(data) };
-            events.push(e);
-            if (onEvent(e)) {
-              req.destroy();
-              return resolve(events);
-            }
-          }
-        });
-        res.on("end", () => resolve(events));
-      },
-    );
-    req.on("error", (e) => (req.destroyed ? undefined : reject(e)));
-    req.end(JSON.stringify(body));
-  });
-}
-
 describe("thinkprm serve over an openai backend, stream: true", () => {
   const CHAIN = "Step 1: 2 + 3 = 5 holds. \\boxed{correct}\nStep 2: 5 × 2 = 10 holds. \\boxed{correct}\n";
 
@@ -252,7 +211,7 @@ describe("thinkprm serve over an openai backend, stream: true", () => {
       port: 0,
     });
     try {
-      const events = await verifyStream(service.url, { ...input, stream: true }, (e) => {
+      const { events } = await verifyStream(service.url, { ...input, stream: true }, (e) => {
         log.push(e.event);
         if (e.event === "token") tokens.bump();
         return false;
@@ -282,7 +241,7 @@ describe("thinkprm serve over an openai backend, stream: true", () => {
       port: 0,
     });
     try {
-      const events = await verifyStream(service.url, { ...input, stream: true }, (e) => {
+      const { events } = await verifyStream(service.url, { ...input, stream: true }, (e) => {
         if (e.event === "token") tokens.bump();
         return e.event === "step";
       });

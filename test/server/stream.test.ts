@@ -3,69 +3,23 @@
  * `"stream": true` answers server-sent events — tokens, each step's verdict the moment it is
  * written, the decision, the whole verification — and a client that goes away aborts the engine.
  */
-import { request } from "node:http";
 import { describe, expect, it } from "vitest";
 import { ScriptedEngine } from "../../src/engines/scripted.js";
 import { startServer } from "../../src/server/serve.js";
+import { type Sse, verifyStream } from "../support/verify-stream.js";
 
 const CHAIN =
   "Step 1: 2 + 3 = 5 holds. \\boxed{correct}\nStep 2: 5 × 2 = 10 holds. \\boxed{correct}\nStep 3: 10 - 1 = 8 is wrong. \\boxed{incorrect}\n";
 const engine = (tokenDelayMs: number) =>
   new ScriptedEngine({ replies: [CHAIN], probabilities: () => ({ " Yes": 0.1, " No": 0.9 }), tokenDelayMs });
-const BODY = JSON.stringify({
+const BODY = {
   problem: "Start at 2, add 3, double, subtract 1.",
   steps: ["2 + 3 = 5", "5 × 2 = 10", "10 - 1 = 8"],
   stream: true,
-});
+};
 
-interface Sse {
-  event: string;
-  data: unknown;
-}
-
-/** POSTs and reads events as they arrive; `stopAfter` closes the connection after that event. */
-function post(
-  url: string,
-  stopAfter?: (e: Sse) => boolean,
-): Promise<{ status: number; type: string; events: Sse[] }> {
-  return new Promise((resolve, reject) => {
-    const events: Sse[] = [];
-    const req = request(
-      `${url}/v1/verify`,
-      { method: "POST", headers: { authorization: "Bearer t", "content-type": "application/json" } },
-      (res) => {
-        let buffer = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => {
-          buffer += chunk;
-          let end = buffer.indexOf("\n\n");
-          while (end >= 0) {
-            const block = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            const event = /^event: (.*)$/m.exec(block)?.[1] ?? "message";
-            const data = block
-              .split("\n")
-              .filter((l) => l.startsWith("data: "))
-              .map((l) => l.slice(6))
-              .join("\n");
-            const e = { event, data: JSON.parse(data) };
-            events.push(e);
-            if (stopAfter?.(e)) {
-              req.destroy();
-              return resolve({ status: res.statusCode!, type: String(res.headers["content-type"]), events });
-            }
-            end = buffer.indexOf("\n\n");
-          }
-        });
-        res.on("end", () =>
-          resolve({ status: res.statusCode!, type: String(res.headers["content-type"]), events }),
-        );
-      },
-    );
-    req.on("error", (e) => (req.destroyed ? undefined : reject(e)));
-    req.end(BODY);
-  });
-}
+/** POSTs the streamed body; `stopAfter` closes the connection after that event. */
+const post = (url: string, stopAfter?: (e: Sse) => boolean) => verifyStream(url, BODY, stopAfter);
 
 describe("POST /v1/verify with stream: true", () => {
   it("sends token…, step 1, token…, step 2, token…, step 3, …, decision, done — each verdict before the chain ends", async () => {
